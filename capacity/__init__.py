@@ -1,0 +1,14 @@
+"""Capacity: queueing models that turn forecasts into staff requirements.
+
+Conventions: service level and abandon rate on offered contacts; ASA over answered
+contacts; occupancy on carried load; chat concurrency k → handle time AHT/k per agent;
+staff after shrinkage always rounded up; no hidden occupancy cap.
+"""
+
+from capacity.erlang import erlang_b, erlang_c_metrics, erlang_c_required, traffic_erlangs
+from capacity.requirements import requirements
+from capacity.shrinkage import gross_agents
+from capacity.staffing import queue_metrics, required_agents
+
+__all__ = ["erlang_b", "erlang_c_metrics", "erlang_c_required", "traffic_erlangs", "gross_agents",
+           "queue_metrics", "required_agents", "requirements"]

@@ -1,0 +1,6 @@
+"""Forecasting: volume, AHT, shrinkage and concurrency per interval."""
+
+from forecasting.models import MODELS, forecast, forecast_aht, forecast_slot_mean
+from forecasting.naive import SeasonalNaive, SlotAverage, slot_keys
+
+__all__ = ["MODELS", "forecast", "forecast_aht", "forecast_slot_mean", "SeasonalNaive", "SlotAverage", "slot_keys"]

@@ -1,0 +1,232 @@
+"""The ``wfm`` command line."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wfm.config import EXAMPLE_TOML, ConfigError, load_config
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Workforce management engine for contact centres (COPC 2.4 / 2.5).")
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+DEFAULT_DIR = Path("wfm-data")
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="centre TOML file")]
+DbOpt = Annotated[Optional[str], typer.Option("--database-url", envvar="WFM_DATABASE_URL",
+                                              help="SQLAlchemy URL (default: SQLite wfm-data/wfm.sqlite)")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _config(path: Path):
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _engine(url: str | None):
+    from wfm.storage import connect
+
+    try:
+        return connect(url)
+    except Exception as exc:  # noqa: BLE001 - connection problems are the user's to fix, no traceback
+        _fail(f"cannot open database {url or 'wfm-data/wfm.sqlite'}: {type(exc).__name__}: {exc}")
+
+
+@app.command()
+def init(path: Annotated[Path, typer.Argument(help="where to write the example")] = Path("centre.toml"),
+         force: bool = typer.Option(False, help="overwrite an existing file")) -> None:
+    """Write a commented example centre configuration."""
+    if path.exists() and not force:
+        _fail(f"{path} exists; use --force to overwrite")
+    path.write_text(EXAMPLE_TOML, encoding="utf-8")
+    load_config(path)  # the example must always be valid
+    console.print(f"wrote {path}")
+
+
+@app.command()
+def check(config: ConfigOpt = Path("centre.toml")) -> None:
+    """Validate a centre configuration and list what it defines."""
+    cfg = _config(config)
+    console.print(f"{config}: valid — {len(cfg.sites)} site(s), {len(cfg.queues)} queue(s), "
+                  f"{len(cfg.contracts)} contract(s), {len(cfg.agents)} agent(s), {len(cfg.mappings)} mapping(s)")
+
+
+@app.command()
+def sample(out: Annotated[Path, typer.Option(help="output folder")] = DEFAULT_DIR / "sample",
+           seed: int = 42, weeks: int = 13,
+           end: Annotated[Optional[str], typer.Option(help="last day of history + 1 (YYYY-MM-DD)")] = None) -> None:
+    """Generate the seeded sample centre (config, ACD history, roster, agent events)."""
+    from wfm.sample import DEFAULT_END, generate
+
+    paths = generate(out, seed=seed, weeks=weeks, end=date.fromisoformat(end) if end else DEFAULT_END)
+    for name, p in paths.items():
+        console.print(f"{name:17} {p}")
+
+
+@app.command("import")
+def import_(kind: Annotated[str, typer.Argument(help="actuals | agent_events | roster")],
+            files: Annotated[list[Path], typer.Argument(help="CSV (or .csv.gz, .xlsx) files")],
+            config: ConfigOpt = Path("centre.toml"),
+            mapping: Annotated[Optional[str], typer.Option(help="column mapping name from the config")] = None,
+            dry_run: bool = typer.Option(False, "--dry-run", help="validate only, write nothing"),
+            database_url: DbOpt = None) -> None:
+    """Import files all-or-nothing (each file in one transaction); errors name line and column."""
+    from wfm.importers import KINDS, import_file
+
+    if kind not in KINDS:
+        _fail(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    cfg = _config(config)
+    engine = _engine(database_url)
+    failed = 0
+    for f in files:
+        try:
+            report = import_file(engine, kind, f, cfg, mapping=mapping, dry_run=dry_run)
+        except ValueError as exc:
+            _fail(str(exc))
+        (console if report.ok else err).print(report.summary(), highlight=False, markup=False)
+        failed += not report.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(config: ConfigOpt = Path("centre.toml"),
+        start: Annotated[Optional[str], typer.Option(help="first planned day (default: day after history)")] = None,
+        horizon_days: Annotated[Optional[int], typer.Option(help="days to plan")] = None,
+        queue: Annotated[Optional[list[str]], typer.Option(help="only these queues (repeatable)")] = None,
+        workers: Annotated[Optional[int], typer.Option(help="parallel processes (1 = in-process)")] = None,
+        database_url: DbOpt = None) -> None:
+    """The overnight job: forecast → requirements → schedule → metrics for every queue."""
+    from wfm.pipeline import run_pipeline
+
+    cfg = _config(config)
+    engine = _engine(database_url)
+    try:
+        result = run_pipeline(engine, cfg, start=date.fromisoformat(start) if start else None,
+                              horizon_days=horizon_days, queue_ids=queue, workers=workers,
+                              progress=True)
+    except ValueError as exc:
+        _fail(str(exc))
+    _print_summary(result)
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _fmt(v, pct: bool = False) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    return f"{v:.1%}" if pct else (f"{v:,.0f}" if isinstance(v, float) else str(v))
+
+
+def _print_summary(result) -> None:
+    table = Table(title=f"run {result.run_id}: {result.status}")
+    for col in ("queue", "grid", "forecast contacts", "backtest WAPE", "pred. SL*", "gross req. h",
+                "scheduled h", "open shifts", "realisation (a)", "in band (b)"):
+        table.add_column(col, justify="left" if col in ("queue", "grid") else "right")
+    for qid, s in result.summary.items():
+        table.add_row(qid, s.get("grid", ""), _fmt(s.get("forecast_volume")), _fmt(s.get("backtest_wape"), True),
+                      _fmt(s.get("mean_predicted_sl"), True), _fmt(s.get("required_gross_hours")),
+                      _fmt(s.get("scheduled_paid_hours")), _fmt(s.get("open_shifts")),
+                      _fmt(s.get("realisation"), True), _fmt(s.get("realisation_in_band"), True))
+    console.print(table)
+    console.print("* service level on offered contacts (Erlang C), volume-weighted over the horizon; "
+                  "realisation: COPC form (a) weighted by required FTE, form (b) share of intervals in band.")
+    for qid, msg in result.failures.items():
+        err.print(f"[bold red]FAILED[/] {qid}: {msg}", highlight=False)
+
+
+@app.command()
+def runs(limit: int = 10, database_url: DbOpt = None) -> None:
+    """List recent pipeline runs."""
+    from wfm.storage import repository as repo
+
+    engine = _engine(database_url)
+    with engine.connect() as conn:
+        df = repo.read_runs(conn, limit)
+    table = Table()
+    for c in ("id", "started_at", "status", "user", "host", "error"):
+        table.add_column(c)
+    for r in df.itertuples():
+        table.add_row(r.id, f"{r.started_at:%Y-%m-%d %H:%M:%S %Z}", r.status, r.user, r.host, (r.error or "")[:80])
+    console.print(table)
+
+
+@app.command()
+def report(run_id: Annotated[Optional[str], typer.Option("--run", help="run id (default: latest)")] = None,
+           out: Annotated[Path, typer.Option(help="HTML file to write")] = DEFAULT_DIR / "report.html",
+           config: ConfigOpt = Path("centre.toml"), database_url: DbOpt = None) -> None:
+    """Render the HTML report of a run (forecast vs actual, required vs scheduled, realisation)."""
+    from wfm.report import write_report
+
+    cfg = _config(config)
+    engine = _engine(database_url)
+    try:
+        path = write_report(engine, cfg, out, run_id)
+    except ValueError as exc:
+        _fail(str(exc))
+    console.print(f"report: {path}")
+
+
+@app.command()
+def demo(out: Annotated[Path, typer.Option(help="working folder")] = DEFAULT_DIR,
+         workers: Annotated[Optional[int], typer.Option(help="parallel processes")] = None,
+         database_url: DbOpt = None) -> None:
+    """The main job on the bundled sample: generate the sample centre, import it, run the
+    overnight pipeline into the database, print the summary and write the HTML report."""
+    from wfm.importers import import_file
+    from wfm.pipeline import run_pipeline
+    from wfm.report import write_report
+    from wfm.sample import generate
+
+    paths = generate(out / "sample")
+    cfg = _config(paths["config"])
+    engine = _engine(database_url)
+    console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    for kind, key, mapping in (("roster", "roster", None), ("actuals", "actuals_lyon", None),
+                               ("actuals", "actuals_montreal", "montreal_acd"),
+                               ("agent_events", "agent_events", None)):
+        rep = import_file(engine, kind, paths[key], cfg, mapping=mapping)
+        (console if rep.ok else err).print(rep.summary(), highlight=False, markup=False)
+        if not rep.ok:
+            raise typer.Exit(1)
+    result = run_pipeline(engine, cfg, workers=workers, progress=True)
+    _print_summary(result)
+    path = write_report(engine, cfg, out / "report.html", result.run_id)
+    console.print(f"report: {path}")
+    if result.failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, config: ConfigOpt = Path("wfm-data/sample/centre.toml"),
+          database_url: DbOpt = None) -> None:
+    """Serve the HTTP API (and /docs) with uvicorn."""
+    import os
+
+    import uvicorn
+
+    if database_url:
+        os.environ["WFM_DATABASE_URL"] = database_url
+    os.environ["WFM_CONFIG"] = str(config)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

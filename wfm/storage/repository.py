@@ -1,0 +1,255 @@
+"""Reading and writing the store. Pure I/O: no computation lives here.
+
+All functions take a SQLAlchemy ``Connection`` so callers control the transaction
+(imports and pipeline stages write all-or-nothing).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from wfm.config import CentreConfig
+from wfm.storage import tables as t
+
+BATCH_ROWS = 10_000
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
+    """DataFrame -> list of dicts with NaN/NaT turned into None and numpy scalars into Python."""
+    cols = list(columns)
+    out = df[cols].astype(object).where(df[cols].notna(), None)
+    records = out.to_dict("records")
+    for r in records:
+        for k, v in r.items():
+            if isinstance(v, np.generic):
+                r[k] = v.item()
+    return records
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]] | pd.DataFrame) -> int:
+    """Insert rows, replacing any with the same primary key (idempotent writes). Returns row count."""
+    if isinstance(rows, pd.DataFrame):
+        rows = _records(rows, [c.name for c in table.columns if c.name in rows.columns])
+    if not rows:
+        return 0
+    dialect = conn.dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"upsert is implemented for SQLite and PostgreSQL, not {dialect}")
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = insert(table)
+    present = set(rows[0])
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys and c.name in present}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates else stmt.on_conflict_do_nothing()
+    for i in range(0, len(rows), BATCH_ROWS):
+        conn.execute(stmt, rows[i : i + BATCH_ROWS])
+    return len(rows)
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]] | pd.DataFrame) -> int:
+    if isinstance(rows, pd.DataFrame):
+        rows = _records(rows, [c.name for c in table.columns if c.name in rows.columns])
+    for i in range(0, len(rows), BATCH_ROWS):
+        conn.execute(table.insert(), rows[i : i + BATCH_ROWS])
+    return len(rows)
+
+
+def _frame(conn: Connection, stmt, utc_columns: Iterable[str] = ()) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for c in utc_columns:
+        if c in df.columns:
+            df[c] = pd.to_datetime(df[c], utc=True)
+    return df
+
+
+# -- configuration ---------------------------------------------------------------------
+
+def sync_config(conn: Connection, config: CentreConfig) -> None:
+    """Store the sites, queues and configured agents of ``config`` (upsert by id)."""
+    upsert(conn, t.sites, [{"id": s.id, "name": s.name, "timezone": s.timezone} for s in config.sites])
+    upsert(conn, t.queues, [
+        {
+            "id": q.id, "site_id": q.site, "name": q.name, "channel": str(q.channel),
+            "timezone": config.queue_timezone(q.id), "interval_minutes": q.interval_minutes,
+            "definition": json.loads(q.model_dump_json()),
+        }
+        for q in config.queues
+    ])
+    upsert(conn, t.agents, [
+        {"id": a.id, "site_id": a.site, "name": a.name, "contract_id": a.contract,
+         "skills": list(a.skills), "days_off": list(a.days_off)}
+        for a in config.agents
+    ])
+
+
+def known_queue_ids(conn: Connection) -> set[str]:
+    return set(conn.execute(select(t.queues.c.id)).scalars())
+
+
+def known_agent_ids(conn: Connection) -> set[str]:
+    return set(conn.execute(select(t.agents.c.id)).scalars())
+
+
+def read_agents(conn: Connection) -> pd.DataFrame:
+    return _frame(conn, select(t.agents).order_by(t.agents.c.id))
+
+
+# -- imports -----------------------------------------------------------------------------
+
+def record_import(conn: Connection, kind: str, source: str, sha256: str, rows: int) -> int:
+    result = conn.execute(
+        t.imports.insert().values(kind=kind, source=source, sha256=sha256, rows=rows, created_at=now_utc())
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def read_actuals(
+    conn: Connection, queue_id: str, start: datetime | None = None, end: datetime | None = None
+) -> pd.DataFrame:
+    """Interval actuals of one queue in [start, end), ordered, ``interval_start`` in UTC."""
+    c = t.interval_actuals.c
+    stmt = select(t.interval_actuals).where(c.queue_id == queue_id)
+    if start is not None:
+        stmt = stmt.where(c.interval_start >= start)
+    if end is not None:
+        stmt = stmt.where(c.interval_start < end)
+    return _frame(conn, stmt.order_by(c.interval_start), ["interval_start"])
+
+
+def actuals_span(conn: Connection, queue_id: str) -> tuple[datetime | None, datetime | None, int]:
+    c = t.interval_actuals.c
+    row = conn.execute(
+        select(func.min(c.interval_start), func.max(c.interval_start), func.count())
+        .where(c.queue_id == queue_id)
+    ).one()
+    conv = t.UTCDateTime().process_result_value
+    return conv(row[0], conn.dialect), conv(row[1], conn.dialect), int(row[2])
+
+
+def read_agent_events(
+    conn: Connection, start: datetime | None = None, end: datetime | None = None,
+    agent_ids: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    c = t.agent_events.c
+    stmt = select(c.agent_id, c.timestamp, c.state, c.reason_code)
+    if start is not None:
+        stmt = stmt.where(c.timestamp >= start)
+    if end is not None:
+        stmt = stmt.where(c.timestamp < end)
+    if agent_ids is not None:
+        stmt = stmt.where(c.agent_id.in_(list(agent_ids)))
+    return _frame(conn, stmt.order_by(c.agent_id, c.timestamp), ["timestamp"])
+
+
+# -- pipeline runs -----------------------------------------------------------------------
+
+def start_run(conn: Connection, parameters: dict[str, Any], kind: str = "pipeline") -> str:
+    """Record a new run (status 'running') and return its id."""
+    run_id = now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = "unknown"
+    conn.execute(t.pipeline_runs.insert().values(
+        id=run_id, kind=kind, started_at=now_utc(), status="running",
+        user=user, host=socket.gethostname(), parameters=parameters,
+    ))
+    return run_id
+
+
+def finish_run(conn: Connection, run_id: str, status: str, summary: dict | None = None,
+               error: str | None = None) -> None:
+    conn.execute(update(t.pipeline_runs).where(t.pipeline_runs.c.id == run_id).values(
+        finished_at=now_utc(), status=status, summary=summary, error=error))
+
+
+def record_stage(conn: Connection, run_id: str, queue_id: str, stage: str, status: str,
+                 seconds: float, rows: int = 0, detail: dict | None = None, error: str | None = None) -> None:
+    upsert(conn, t.run_stages, [{
+        "run_id": run_id, "queue_id": queue_id, "stage": stage, "status": status,
+        "seconds": float(seconds), "rows": int(rows), "detail": detail, "error": error,
+    }])
+
+
+def read_runs(conn: Connection, limit: int = 20) -> pd.DataFrame:
+    c = t.pipeline_runs.c
+    return _frame(conn, select(t.pipeline_runs).order_by(c.started_at.desc()).limit(limit),
+                  ["started_at", "finished_at"])
+
+
+def read_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.pipeline_runs).where(t.pipeline_runs.c.id == run_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def latest_run_id(conn: Connection) -> str | None:
+    c = t.pipeline_runs.c
+    return conn.execute(
+        select(c.id).where(c.status.in_(["succeeded", "partial"])).order_by(c.started_at.desc()).limit(1)
+    ).scalar()
+
+
+def read_stages(conn: Connection, run_id: str) -> pd.DataFrame:
+    c = t.run_stages.c
+    return _frame(conn, select(t.run_stages).where(c.run_id == run_id).order_by(c.queue_id, c.stage))
+
+
+def read_run_frame(conn: Connection, table: Table, run_id: str, queue_id: str | None = None,
+                   **filters: Any) -> pd.DataFrame:
+    """Rows of a per-run table (forecasts, requirements, realisation) ordered by interval."""
+    stmt = select(table).where(table.c.run_id == run_id)
+    if queue_id is not None:
+        stmt = stmt.where(table.c.queue_id == queue_id)
+    for k, v in filters.items():
+        stmt = stmt.where(table.c[k] == v)
+    return _frame(conn, stmt.order_by(table.c.queue_id, table.c.interval_start), ["interval_start"])
+
+
+def write_shifts(conn: Connection, run_id: str, shifts: pd.DataFrame, activities: pd.DataFrame) -> int:
+    """Store shifts (``shift_key, queue_id, agent_id, start, end, paid_seconds``) and their
+    activities (``shift_key, start, end, activity``); returns the number of shifts."""
+    key_to_id: dict[Any, int] = {}
+    for rec in _records(shifts, ["shift_key", "queue_id", "agent_id", "start", "end", "paid_seconds"]):
+        key = rec.pop("shift_key")
+        res = conn.execute(t.shifts.insert().values(run_id=run_id, **rec))
+        key_to_id[key] = int(res.inserted_primary_key[0])
+    if len(activities):
+        acts = activities.assign(shift_id=activities["shift_key"].map(key_to_id))
+        insert_rows(conn, t.shift_activities, _records(acts, ["shift_id", "start", "end", "activity"]))
+    return len(key_to_id)
+
+
+def read_shifts(conn: Connection, run_id: str, queue_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    s, a = t.shifts.c, t.shift_activities.c
+    stmt = select(t.shifts).where(s.run_id == run_id)
+    if queue_id is not None:
+        stmt = stmt.where(s.queue_id == queue_id)
+    shifts = _frame(conn, stmt.order_by(s.start, s.id), ["start", "end"])
+    acts = _frame(
+        conn,
+        select(a.shift_id, a.start, a.end, a.activity).join(t.shifts, t.shifts.c.id == a.shift_id)
+        .where(s.run_id == run_id).where(s.queue_id == queue_id if queue_id is not None else True)
+        .order_by(a.shift_id, a.start),
+        ["start", "end"],
+    )
+    return shifts, acts
+
+
+def delete_run_outputs(conn: Connection, run_id: str) -> None:
+    for table in (t.forecasts, t.requirements, t.realisation, t.run_stages):
+        conn.execute(delete(table).where(table.c.run_id == run_id))
