@@ -17,7 +17,7 @@ import pandas as pd
 def slot_keys(index: pd.DatetimeIndex, timezone: str) -> pd.MultiIndex:
     """(local weekday 0=Mon, local minute of day) for each timestamp."""
     local = pd.DatetimeIndex(index).tz_convert(timezone)
-    return pd.MultiIndex.from_arrays([local.dayofweek, local.hour * 60 + local.minute], names=["dow", "minute"])
+    return pd.MultiIndex.from_arrays([local.day_of_week, local.hour * 60 + local.minute], names=["dow", "minute"])
 
 
 def _drop_days(history: pd.Series, timezone: str, days: Iterable[date] | None) -> pd.Series:
@@ -68,8 +68,10 @@ class SeasonalNaive:
         missing = ~np.isfinite(values)
         values = np.where(missing, 0.0, values)
         lo, hi = self.residual_quantiles_
-        out = pd.DataFrame({"forecast": values, "lower": np.maximum(values + lo, 0.0), "upper": values + hi},
-                           index=index)
+        # a slot never seen in history (closed hours) is forecast 0 with an empty interval
+        out = pd.DataFrame({"forecast": values,
+                            "lower": np.where(missing, 0.0, np.maximum(values + lo, 0.0)),
+                            "upper": np.where(missing, 0.0, np.maximum(values + hi, 0.0))}, index=index)
         out.attrs.update(model=self.name, level=self.level, slots_without_history=int(missing.sum()))
         return out
 

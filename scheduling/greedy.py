@@ -182,7 +182,7 @@ def assign_agents(shifts: pd.DataFrame, agents: list[Any], timezone_of: dict[str
         loc = starts.tz_convert(tz)
         iso = loc.isocalendar()
         local[tz] = (np.asarray(loc.date), np.asarray(iso["year"] * 100 + iso["week"]),
-                     np.asarray([WEEKDAYS[d] for d in loc.dayofweek]), np.asarray(loc.strftime("%H:%M")))
+                     np.asarray([WEEKDAYS[d] for d in loc.day_of_week]), np.asarray(loc.strftime("%H:%M")))
     span_minutes = np.round((e_sec - s_sec) / 60).astype(int)
     state: dict[str, dict[str, Any]] = {}
     for a in agents:

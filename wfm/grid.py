@@ -111,7 +111,7 @@ def open_mask(index: pd.DatetimeIndex, open_hours: dict[str, str], interval_minu
     per_day = [parse_open_hours(open_hours[d]) if d in open_hours else default for d in names]
     start_min = np.asarray(index.hour * 60 + index.minute)
     end_min = start_min + interval_minutes
-    dow = np.asarray(index.dayofweek)
+    dow = np.asarray(index.day_of_week)
     mask = np.zeros(len(index), dtype=bool)
     for d, ranges in enumerate(per_day):
         on_day = dow == d

@@ -53,6 +53,11 @@ def _queue_plots(conn, cfg: CentreConfig, run_id: str, qid: str) -> dict[str, An
     def local(s: pd.Series) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(s).tz_convert(tz).tz_localize(None)
 
+    if len(actual):  # put the closed hours back as gaps so lines do not bridge the nights
+        full = pd.date_range(actual["interval_start"].min(), actual["interval_start"].max(),
+                             freq=f"{q.interval_minutes}min")
+        actual = actual.set_index("interval_start").reindex(full).rename_axis("interval_start").reset_index()
+
     fig, ax = plt.subplots(figsize=(12, 3.4))
     if len(actual):
         ax.plot(local(actual["interval_start"]), actual["offered"], lw=0.8, color="#333", label="actual offered")

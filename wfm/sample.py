@@ -176,7 +176,7 @@ def _expected_volume(qid: str, index: pd.DatetimeIndex, is_open: np.ndarray, hol
     frame = pd.DataFrame({"day": days, "p": profile})
     day_sum = frame.groupby("day")["p"].transform("sum").to_numpy()
     share = np.divide(profile, day_sum, out=np.zeros_like(profile), where=day_sum > 0)
-    dow = np.asarray(index.dayofweek)
+    dow = np.asarray(index.day_of_week)
     weekday = np.asarray(shape.weekday)[dow]
     trend = 1.0 + 0.0015 * np.asarray([(d - days[0]).days for d in days], dtype=float)
     day_noise = pd.Series(rng.normal(1.0, 0.05, len(set(days))), index=sorted(set(days)))
