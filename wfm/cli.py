@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,8 +14,9 @@ from wfm.config import EXAMPLE_TOML, ConfigError, load_config
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Workforce management engine for contact centres (COPC 2.4 / 2.5).")
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+console = Console()
+err = Console(stderr=True)
+WIDE = 160  # the run summary is a wide table: never squeeze it into 80 columns
 
 DEFAULT_DIR = Path("wfm-data")
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="centre TOML file")]
@@ -135,15 +135,16 @@ def _print_summary(result) -> None:
     table = Table(title=f"run {result.run_id}: {result.status}")
     for col in ("queue", "grid", "forecast contacts", "backtest WAPE", "pred. SL*", "gross req. h",
                 "scheduled h", "open shifts", "realisation (a)", "in band (b)"):
-        table.add_column(col, justify="left" if col in ("queue", "grid") else "right")
+        table.add_column(col, justify="left" if col in ("queue", "grid") else "right", no_wrap=col in ("queue", "grid"))
     for qid, s in result.summary.items():
         table.add_row(qid, s.get("grid", ""), _fmt(s.get("forecast_volume")), _fmt(s.get("backtest_wape"), True),
                       _fmt(s.get("mean_predicted_sl"), True), _fmt(s.get("required_gross_hours")),
                       _fmt(s.get("scheduled_paid_hours")), _fmt(s.get("open_shifts")),
                       _fmt(s.get("realisation"), True), _fmt(s.get("realisation_in_band"), True))
-    console.print(table)
-    console.print("* service level on offered contacts (Erlang C), volume-weighted over the horizon; "
-                  "realisation: COPC form (a) weighted by required FTE, form (b) share of intervals in band.")
+    wide = Console(width=max(console.width, WIDE))
+    wide.print(table)
+    wide.print("* service level on offered contacts (Erlang C), volume-weighted over the horizon; "
+               "realisation: COPC form (a) weighted by required FTE, form (b) share of intervals in band.")
     for qid, msg in result.failures.items():
         err.print(f"[bold red]FAILED[/] {qid}: {msg}", highlight=False)
 

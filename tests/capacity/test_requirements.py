@@ -1,0 +1,63 @@
+import tomllib
+
+import numpy as np
+import pandas as pd
+
+from capacity import requirements
+from wfm.config import parse_config
+from wfm.grid import intervals, open_mask
+
+CFG = parse_config(tomllib.loads("""
+[[sites]]
+id = "s"
+timezone = "Europe/Paris"
+[[queues]]
+id = "v"
+site = "s"
+channel = "voice"
+  [queues.targets]
+  service_level = 0.8
+  service_level_threshold_seconds = 20
+[[queues]]
+id = "m"
+site = "s"
+channel = "email"
+open_hours = { default = "08:00-18:00", sat = "closed", sun = "closed" }
+  [queues.targets]
+  timeliness = 0.95
+  cycle_time_seconds = 86400
+"""))
+
+
+def _frame(idx, volume, aht, shrinkage=0.3):
+    return pd.DataFrame({"interval_start": idx.tz_convert("UTC"), "volume": volume, "aht_seconds": aht,
+                         "shrinkage": shrinkage, "concurrency": 1.0})
+
+
+def test_voice_requirements_net_gross_and_closed_intervals():
+    idx = intervals(pd.Timestamp("2026-01-05").date(), pd.Timestamp("2026-01-06").date(), "Europe/Paris", 30)
+    vol = np.where((idx.hour >= 8) & (idx.hour < 20), 100.0, 0.0)
+    is_open = np.asarray((idx.hour >= 8) & (idx.hour < 19))  # the last hour is closed: no one needed
+    req = requirements(_frame(idx, vol, 180.0), CFG.queue("v"), open_mask=is_open, timezone="Europe/Paris")
+    assert len(req) == 48
+    assert set(req.loc[is_open, "agents_net"]) == {14.0}
+    assert set(req.loc[is_open, "agents_gross"]) == {20.0}  # 14 / 0.7, rounded up, no float artefact
+    assert (req.loc[~is_open, "agents_net"] == 0).all()
+    assert req["model"].iloc[0].startswith("erlang_c")
+
+
+def test_deferred_work_spreads_the_day_and_carries_closed_days():
+    # Fri 2026-01-09 .. Mon 2026-01-12; 10 items every interval of every day, 360 s each
+    idx = intervals(pd.Timestamp("2026-01-09").date(), pd.Timestamp("2026-01-13").date(), "Europe/Paris", 30)
+    q = CFG.queue("m")
+    mask = open_mask(idx, q.open_hours, 30)
+    req = requirements(_frame(idx, 10.0, 360.0, 0.0), q, open_mask=mask, timezone="Europe/Paris")
+    day = idx.date
+    per_day_work = 48 * 10 * 360.0          # seconds of work arriving per day
+    open_seconds = 20 * 1800.0              # 10 open hours
+    fri = req[(day == pd.Timestamp("2026-01-09").date()) & mask]["agents_net"]
+    mon = req[(day == pd.Timestamp("2026-01-12").date()) & mask]["agents_net"]
+    assert set(fri) == {np.ceil(per_day_work / open_seconds)}
+    assert set(mon) == {np.ceil(3 * per_day_work / open_seconds)}  # Saturday + Sunday + Monday
+    assert (req.loc[~mask, "agents_net"] == 0).all()
+    assert req["feasible"].all()

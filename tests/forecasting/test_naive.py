@@ -1,0 +1,68 @@
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecasting
+from wfm.grid import intervals
+
+TZ = "Europe/Paris"
+
+
+def _weekly_pattern(idx):
+    local = idx.tz_convert(TZ)
+    return (10 + local.day_of_week * 3 + local.hour).astype(float)
+
+
+def test_seasonal_naive_recovers_a_weekly_pattern_across_dst():
+    hist_idx = intervals(date(2026, 10, 5), date(2026, 10, 26), TZ, 30)      # ends on the fall-back day
+    history = pd.Series(_weekly_pattern(hist_idx), index=hist_idx)
+    future = intervals(date(2026, 10, 26), date(2026, 11, 2), TZ, 30)
+    fc = forecasting.forecast(history, future, timezone=TZ)
+    np.testing.assert_array_equal(fc["forecast"].to_numpy(), _weekly_pattern(future))
+    assert fc.attrs["model"] == "seasonal_naive_weekly" and fc.attrs["level"] == 0.8
+    assert (fc["lower"] <= fc["forecast"]).all() and (fc["upper"] >= fc["forecast"]).all()
+
+
+def test_gaps_closed_hours_and_holidays():
+    hist_idx = intervals(date(2026, 11, 2), date(2026, 11, 16), TZ, 60)
+    local = hist_idx.tz_convert(TZ)
+    open_ = (local.hour >= 8) & (local.hour < 18) & (local.day_of_week < 5)
+    values = np.where(local.date == date(2026, 11, 11), 1.0, 50.0)            # 11 Nov: holiday, near empty
+    history = pd.Series(values, index=hist_idx)[open_]                          # closed hours absent
+    future = intervals(date(2026, 11, 16), date(2026, 11, 23), TZ, 60)
+    fc = forecasting.forecast(history, future, timezone=TZ, holidays=[date(2026, 11, 11)])
+    f_local = future.tz_convert(TZ)
+    f_open = (f_local.hour >= 8) & (f_local.hour < 18) & (f_local.day_of_week < 5)
+    assert (fc["forecast"][f_open] == 50).all()                                 # the holiday is not copied
+    assert (fc[["forecast", "lower", "upper"]][~f_open] == 0).all().all()       # no history, no volume
+    assert fc.attrs["slots_without_history"] == int((~f_open).sum())
+    # without the holiday list, the Wednesday holiday is copied forward
+    plain = forecasting.forecast(history, future, timezone=TZ)
+    assert (plain["forecast"][f_open & (f_local.day_of_week == 2)] == 1).all()
+
+
+def test_history_is_validated():
+    idx = intervals(date(2026, 1, 5), date(2026, 1, 6), TZ, 60)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        forecasting.forecast(pd.Series(1.0, index=idx.tz_localize(None)), idx, timezone=TZ)
+    with pytest.raises(ValueError, match="negative"):
+        forecasting.forecast(pd.Series(-1.0, index=idx), idx, timezone=TZ)
+    with pytest.raises(ValueError, match="unknown model"):
+        forecasting.forecast(pd.Series(1.0, index=idx), idx, timezone=TZ, model="magic")
+
+
+def test_aht_is_volume_weighted():
+    idx = intervals(date(2026, 1, 5), date(2026, 1, 12), TZ, 60)
+    local = idx.tz_convert(TZ)
+    vol = pd.Series(np.where(local.day_of_week == 0, 1.0, 9.0), index=idx)
+    # 09:00 slot: Monday 1 call of 100 s. Other days differ, but slots are per weekday
+    handle = vol * 200.0
+    handle[local.day_of_week == 0] = 100.0
+    future = intervals(date(2026, 1, 12), date(2026, 1, 13), TZ, 60)           # a Monday
+    aht = forecasting.forecast_aht(vol, handle, future, timezone=TZ)
+    assert (aht == 100.0).all()
+    # a slot never seen falls back to the overall weighted AHT: (1*100*24 + 9*200*144) / (24 + 9*144)
+    empty = forecasting.forecast_aht(vol[local.day_of_week != 0], handle[local.day_of_week != 0], future, timezone=TZ)
+    assert empty.iloc[0] == pytest.approx(200.0)

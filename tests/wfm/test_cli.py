@@ -1,0 +1,70 @@
+"""The `wfm` command line, run as a user would (CliRunner, in a scratch folder)."""
+
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from wfm.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WFM_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_init_writes_a_valid_commented_example(in_tmp):
+    r = runner.invoke(app, ["init"])
+    assert r.exit_code == 0, r.output
+    text = (in_tmp / "centre.toml").read_text()
+    assert "# " in text and "service_level" in text
+    assert runner.invoke(app, ["check", "--config", "centre.toml"]).exit_code == 0
+    assert runner.invoke(app, ["init"]).exit_code == 2          # refuses to overwrite
+
+
+def test_config_errors_are_messages_not_tracebacks(in_tmp):
+    (in_tmp / "bad.toml").write_text('[[sites]]\nid = "s"\ntimezone = "Europe/Pariss"\n')
+    r = runner.invoke(app, ["check", "--config", "bad.toml"])
+    assert r.exit_code == 2
+    assert "sites[0].timezone" in r.output and "Europe/Pariss" in r.output and "queues" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_import_rejection_exit_code_and_report(in_tmp):
+    runner.invoke(app, ["init"])
+    (in_tmp / "a.csv").write_text("queue_id,interval_start,offered\nparis_voice,2026-01-05T09:10:00+01:00,3\n")
+    r = runner.invoke(app, ["import", "actuals", "a.csv"])
+    assert r.exit_code == 1
+    assert "a.csv:2 column 'interval_start'" in r.output and "nothing was written" in r.output
+    (in_tmp / "b.csv").write_text("queue_id,interval_start,offered\nparis_voice,2026-01-05T09:00:00+01:00,3\n")
+    r = runner.invoke(app, ["import", "actuals", "b.csv", "--dry-run"])
+    assert r.exit_code == 0 and "dry run" in r.output
+    assert runner.invoke(app, ["import", "faxes", "b.csv"]).exit_code == 2
+
+
+def test_run_without_history_says_what_to_do(in_tmp):
+    runner.invoke(app, ["init"])
+    r = runner.invoke(app, ["run"])
+    assert r.exit_code == 2 and "import history first" in r.output
+
+
+def test_demo_end_to_end(in_tmp):
+    """The README's main job: sample -> import -> pipeline -> summary + HTML report."""
+    r = runner.invoke(app, ["demo", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "succeeded" in r.output and "lyon_voice" in r.output and "30-min intervals, Europe/Paris" in r.output
+    html = (in_tmp / "wfm-data" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 8
+    assert "offered" in html and "America/Toronto" in html
+    assert (in_tmp / "wfm-data" / "wfm.sqlite").exists()
+    # idempotent: a second demo re-imports the same data and adds a run
+    r = runner.invoke(app, ["demo", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["runs"])
+    assert r.output.count("succeeded") == 2
+    r = runner.invoke(app, ["report", "--config", "wfm-data/sample/centre.toml", "--out", "again.html"])
+    assert r.exit_code == 0 and os.path.getsize(in_tmp / "again.html") > 10_000
