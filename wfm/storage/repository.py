@@ -15,13 +15,14 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import JSON, Connection, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wfm.config import CentreConfig
 from wfm.storage import tables as t
 
 BATCH_ROWS = 10_000
+JSON_TYPES = (JSON,)
 
 
 def now_utc() -> datetime:
@@ -40,24 +41,71 @@ def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
     return records
 
 
+def _insert_fn(conn: Connection):
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(conn.dialect.name)
+    if insert is None:
+        raise NotImplementedError(f"upsert is implemented for SQLite and PostgreSQL, not {conn.dialect.name}")
+    return insert
+
+
+def _upsert_statement(conn: Connection, table: Table, present: Iterable[str]):
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = _insert_fn(conn)(table)
+    present = set(present)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys and c.name in present}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates else stmt.on_conflict_do_nothing()
+
+
 def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]] | pd.DataFrame) -> int:
-    """Insert rows, replacing any with the same primary key (idempotent writes). Returns row count."""
+    """Insert rows, replacing any with the same primary key (idempotent writes). Returns row count.
+
+    DataFrames take a bulk path: values are converted column-wise once (timestamps to the
+    dialect's UTC form) and sent with one driver ``executemany`` per batch."""
     if isinstance(rows, pd.DataFrame):
-        rows = _records(rows, [c.name for c in table.columns if c.name in rows.columns])
+        return _bulk_upsert(conn, table, rows)
     if not rows:
         return 0
-    dialect = conn.dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
-        raise NotImplementedError(f"upsert is implemented for SQLite and PostgreSQL, not {dialect}")
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = insert(table)
-    present = set(rows[0])
-    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys and c.name in present}
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates else stmt.on_conflict_do_nothing()
+    stmt = _upsert_statement(conn, table, rows[0])
     for i in range(0, len(rows), BATCH_ROWS):
         conn.execute(stmt, rows[i : i + BATCH_ROWS])
     return len(rows)
+
+
+def _bulk_upsert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
+    cols = [c for c in table.columns if c.name in df.columns]
+    if df.empty:
+        return 0
+    names = [c.name for c in cols]
+    compiled = _upsert_statement(conn, table, names).compile(dialect=conn.dialect, column_keys=names)
+    sqlite_text = conn.dialect.name == "sqlite"
+    if not sqlite_text and any(isinstance(c.type, JSON_TYPES) for c in cols):
+        return upsert(conn, table, _records(df, names))  # small tables: let SQLAlchemy adapt JSON
+    values: dict[str, list[Any]] = {}
+    for c in cols:
+        series = df[c.name]
+        if isinstance(c.type, t.UTCDateTime):
+            ts = pd.to_datetime(series)
+            if ts.dt.tz is None:
+                raise ValueError(f"column {c.name}: naive timestamps cannot be stored; they must be timezone-aware")
+            ts = ts.dt.tz_convert("UTC")
+            # SQLite: the exact text SQLAlchemy's DateTime writes, so keys compare equal either way
+            vals = (ts.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite_text else pd.Series(ts.dt.to_pydatetime(),
+                                                                                         index=ts.index))
+            values[c.name] = vals.astype(object).where(ts.notna(), None).tolist()
+        elif isinstance(c.type, JSON_TYPES):
+            values[c.name] = [None if v is None else json.dumps(v) for v in series.tolist()]
+        else:
+            obj = series.astype(object).where(series.notna(), None)
+            values[c.name] = [v.item() if isinstance(v, np.generic) else v for v in obj.tolist()]
+    if compiled.positional:
+        order = compiled.positiontup
+        params: list[Any] = list(zip(*(values[k] for k in order)))
+    else:
+        params = [dict(zip(names, r)) for r in zip(*(values[k] for k in names))]
+    sql = str(compiled)
+    for i in range(0, len(params), BATCH_ROWS):
+        conn.exec_driver_sql(sql, params[i : i + BATCH_ROWS])
+    return len(params)
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]] | pd.DataFrame) -> int:
