@@ -5,10 +5,11 @@ contacts; occupancy on carried load; chat concurrency k → handle time AHT/k pe
 staff after shrinkage always rounded up; no hidden occupancy cap.
 """
 
-from capacity.erlang import erlang_b, erlang_c_metrics, erlang_c_required, traffic_erlangs
+from capacity.erlang import erlang_b, erlang_c_metrics, log_inverse_erlang_b, traffic_erlangs
+from capacity.erlang_a import erlang_a_metrics
 from capacity.requirements import requirements
 from capacity.shrinkage import gross_agents
 from capacity.staffing import queue_metrics, required_agents
 
-__all__ = ["erlang_b", "erlang_c_metrics", "erlang_c_required", "traffic_erlangs", "gross_agents",
+__all__ = ["erlang_a_metrics", "erlang_b", "erlang_c_metrics", "log_inverse_erlang_b", "traffic_erlangs", "gross_agents",
            "queue_metrics", "required_agents", "requirements"]

@@ -1,7 +1,8 @@
 """Forecast frame → requirement frame (what the scheduler consumes).
 
-Real-time channels (voice, chat, face-to-face): Erlang C per interval on the queue's
-targets. Deferred channels (email, back office) with a cycle time of at least a day: the
+Real-time channels (voice, chat, face-to-face): Erlang A per interval when the queue (or
+the forecast) gives a customer patience — service level and abandon rate predicted from the
+same assumptions — else Erlang C; the smallest agent count meeting all the queue's targets. Deferred channels (email, back office) with a cycle time of at least a day: the
 day's workload (volume × AHT) spread evenly over the day's open intervals, so that all of
 a day's items are handled within the day (timeliness 100 % within a 24 h cycle if the
 forecast holds); work arriving on a closed day is carried to the next open day. Gross = net ÷ (1 − shrinkage), rounded up.
@@ -72,15 +73,25 @@ def requirements(forecast: pd.DataFrame, queue: Any, *, open_mask: np.ndarray | 
     else:
         conc = f["concurrency"].to_numpy(float) if "concurrency" in f else np.full(n, float(queue.concurrency))
         conc = np.where(np.isfinite(conc) & (conc >= 1), np.round(conc), 1.0)
+        patience = queue.patience_seconds
+        if "patience_seconds" in f and f["patience_seconds"].notna().all():
+            patience = f["patience_seconds"].to_numpy(float)
+        model = "erlang_a" if patience is not None else "erlang_c"
+        if targets.max_abandon_rate is not None and model == "erlang_c":
+            raise ValueError(f"queue {queue.id}: an abandon target (max_abandon_rate) needs a customer patience "
+                             "(patience_seconds) so that Erlang A can predict abandonment")
         res = required_agents(vol, np.where(vol > 0, aht, 1.0), interval_minutes=queue.interval_minutes,
-                              concurrency=conc, sl_target=targets.service_level,
+                              model=model, patience_seconds=patience, concurrency=conc,
+                              sl_target=targets.service_level,
                               sl_threshold_seconds=targets.service_level_threshold_seconds,
+                              abandon_target=targets.max_abandon_rate,
                               asa_target_seconds=targets.max_asa_seconds, max_occupancy=targets.max_occupancy)
+        label = (f"erlang_a (patience {np.mean(patience):.0f} s)" if model == "erlang_a" else "erlang_c") + \
+            "; SL and abandon rate on offered" + ("; chat: AHT/concurrency" if channel == "chat" else "")
         out = out.assign(agents_net=res["agents"].to_numpy(float), service_level=res["service_level"].to_numpy(),
-                         abandon_rate=np.nan, asa_seconds=res["asa_seconds"].to_numpy(),
+                         abandon_rate=res["abandon_rate"].to_numpy() if model == "erlang_a" else np.nan,
+                         asa_seconds=res["asa_seconds"].to_numpy(),
                          occupancy=res["occupancy"].to_numpy(), p_wait=res["p_wait"].to_numpy(),
-                         feasible=res["feasible"].to_numpy(), binding=res["binding"].to_numpy(),
-                         model="erlang_c; SL on offered; chat: AHT/concurrency" if channel == "chat"
-                         else "erlang_c; SL on offered")
+                         feasible=res["feasible"].to_numpy(), binding=res["binding"].to_numpy(), model=label)
     out["agents_gross"] = gross_agents(out["agents_net"].to_numpy(), out["shrinkage"].to_numpy())
     return out[REQUIREMENT_COLUMNS]

@@ -84,7 +84,11 @@ def cover(required: np.ndarray, index: pd.DatetimeIndex, interval_minutes: int, 
           open_mask: np.ndarray | None = None) -> tuple[list[PlannedShift], np.ndarray]:
     """Shifts covering ``required`` agents per interval of ``index`` (tz-aware local, contiguous
     or with closed gaps); returns the shifts and the coverage (agents working, lunch excluded)."""
-    req = np.ceil(np.asarray(required, dtype=float) - 1e-9).astype(int)
+    required = np.asarray(required, dtype=float)
+    if np.isnan(required).any():
+        raise ValueError(f"{int(np.isnan(required).sum())} interval(s) have no requirement (NaN: targets no "
+                         "staffing meets); fix the targets or set max_agents")
+    req = np.ceil(required - 1e-9).astype(int)
     n = len(req)
     is_open = np.ones(n, bool) if open_mask is None else np.asarray(open_mask, bool)
     req = np.where(is_open, req, 0)

@@ -143,7 +143,7 @@ def _print_summary(result) -> None:
                       _fmt(s.get("realisation"), True), _fmt(s.get("realisation_in_band"), True))
     wide = Console(width=max(console.width, WIDE))
     wide.print(table)
-    wide.print("* service level on offered contacts (Erlang C), volume-weighted over the horizon; "
+    wide.print("* service level on offered contacts (Erlang A or C, see the report), volume-weighted over the horizon; "
                "realisation: COPC form (a) weighted by required FTE, form (b) share of intervals in band.")
     for qid, msg in result.failures.items():
         err.print(f"[bold red]FAILED[/] {qid}: {msg}", highlight=False)

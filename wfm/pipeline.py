@@ -155,8 +155,8 @@ def schedule_queue(plan: QueuePlan, req: pd.DataFrame) -> dict[str, Any]:
 
 def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: set[str]) -> pd.DataFrame:
     """Schedule realisation on the days with agent activity: actual = FTE in available
-    activities (fractional by time), required = Erlang C net requirement recomputed from the
-    **actual** volume and AHT of each interval with the queue's targets."""
+    activities (fractional by time), required = the net requirement (same model and targets
+    as planning) recomputed from the **actual** volume and AHT of each interval."""
     q = plan.queue
     if segments.empty or plan.history.empty:
         return pd.DataFrame()
@@ -178,7 +178,7 @@ def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: 
     actual = realtime.fte_per_interval(avail["start"], avail["end"], index, q.interval_minutes)
     out = realtime.interval_realisation(req["agents_net"].to_numpy(), actual, plan.band)
     out.insert(0, "interval_start", index.tz_convert("UTC"))
-    out["required_basis"] = "erlang_c on actual volume and AHT (net)"
+    out["required_basis"] = f"{req['model'].iloc[0].split(';')[0]} on actual volume and AHT (net)"
     return out
 
 
@@ -253,9 +253,10 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
               "history_weeks": config.pipeline.history_weeks, "workers": workers,
               "band": list(config.pipeline.realisation_band),
               "methods": {"forecast": "seasonal naive (weekly, local wall clock), holidays excluded",
-                          "requirements": "Erlang C; SL on offered; gross = net/(1-shrinkage) rounded up",
+                          "requirements": "Erlang A where the queue gives a patience (SL and abandon rate on "
+                                          "offered), else Erlang C; gross = net/(1-shrinkage) rounded up",
                           "schedule": "greedy shift cover of gross requirement + rule-checked agent assignment",
-                          "metrics": "schedule realisation (COPC forms a and b) vs Erlang C on actuals"}}
+                          "metrics": "schedule realisation (COPC forms a and b) vs the requirement of actuals"}}
     with engine.begin() as conn:
         repo.sync_config(conn, config)
         run_id = repo.start_run(conn, params)

@@ -250,7 +250,7 @@ def generate(out_dir: str | Path, *, seed: int = 42, weeks: int = 13, end: date 
             agents = np.ceil(capacity * aht_true / (q.interval_minutes * 60))
         else:
             k = q.concurrency
-            need = required_agents(offered, aht_true, interval_minutes=q.interval_minutes, concurrency=k,
+            need = required_agents(offered, aht_true, interval_minutes=q.interval_minutes, concurrency=k, model="erlang_c",
                                    sl_target=q.targets.service_level,
                                    sl_threshold_seconds=q.targets.service_level_threshold_seconds)["agents"].to_numpy()
             load = traffic_erlangs(offered, aht_true / k, q.interval_minutes)

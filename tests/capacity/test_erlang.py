@@ -20,13 +20,13 @@ def exact_erlang_c(n: int, a: Fraction) -> Fraction:
 
 def test_published_example_erlang_c():
     # 100 calls in 30 min, AHT 180 s, 80 % within 20 s -> 14 agents
-    r = required_agents(100, 180, interval_minutes=30, sl_target=0.8, sl_threshold_seconds=20)
+    r = required_agents(100, 180, interval_minutes=30, model="erlang_c", sl_target=0.8, sl_threshold_seconds=20)
     assert r["agents"].iloc[0] == 14
     assert r["service_level"].iloc[0] == pytest.approx(0.8883500191794669, abs=1e-12)
     assert r["occupancy"].iloc[0] == pytest.approx(10 / 14, abs=1e-15)
     assert r["binding"].iloc[0] == "service_level" and bool(r["feasible"].iloc[0])
     # 13 agents do not meet it (smallest count)
-    m = queue_metrics(13, 100, 180, interval_minutes=30, sl_threshold_seconds=20)
+    m = queue_metrics(13, 100, 180, interval_minutes=30, model="erlang_c", sl_threshold_seconds=20)
     assert m["service_level"].iloc[0] < 0.8
 
 
@@ -51,24 +51,26 @@ def test_erlang_c_matches_exact_rational_formula(n, a):
 def test_unstable_and_whole_number_traffic_are_reported_not_raised():
     m = erlang_c_metrics(10, 10.0, 180.0, 20.0)  # n == A exactly
     assert not m["stable"] and m["service_level"] == 0 and math.isinf(m["asa_seconds"])
-    r = required_agents(200, 180, interval_minutes=60, sl_target=0.8, sl_threshold_seconds=20)  # A = 10.0
+    r = required_agents(200, 180, interval_minutes=60, model="erlang_c", sl_target=0.8, sl_threshold_seconds=20)  # A = 10.0
     assert r["agents"].iloc[0] > 10 and np.isfinite(r["service_level"].iloc[0])
 
 
 def test_large_loads_stay_finite():
     vol = np.array([0.1, 50_000.0, 200_000.0])
-    r = required_agents(vol, 300, interval_minutes=30, sl_target=0.8, sl_threshold_seconds=20)
+    r = required_agents(vol, 300, interval_minutes=30, model="erlang_c", sl_target=0.8, sl_threshold_seconds=20)
     assert np.isfinite(r[["service_level", "asa_seconds", "occupancy"]].to_numpy()).all()
     assert (r["service_level"] >= 0.8).all()
-    below = queue_metrics(r["agents"].to_numpy() - 1, vol, 300, interval_minutes=30, sl_threshold_seconds=20)
+    below = queue_metrics(r["agents"].to_numpy() - 1, vol, 300, interval_minutes=30, model="erlang_c",
+                          sl_threshold_seconds=20)
     assert (below["service_level"] < 0.8).all()  # smallest count
 
 
 def test_zero_volume_and_unattainable_targets():
-    r = required_agents([0, 10], 180, interval_minutes=30, sl_target=1.0, sl_threshold_seconds=20)
+    r = required_agents([0, 10], 180, interval_minutes=30, model="erlang_c", sl_target=1.0, sl_threshold_seconds=20)
     assert r["agents"].tolist()[0] == 0 and bool(r["feasible"].iloc[0])
     assert not bool(r["feasible"].iloc[1]) and r["binding"].iloc[1] == "infeasible"
-    r = required_agents([100], 180, interval_minutes=30, sl_target=0.8, sl_threshold_seconds=20, max_agents=12)
+    r = required_agents([100], 180, interval_minutes=30, model="erlang_c", sl_target=0.8, sl_threshold_seconds=20,
+                        max_agents=12)
     assert not bool(r["feasible"].iloc[0])
 
 
@@ -79,23 +81,24 @@ def test_zero_volume_and_unattainable_targets():
     ({"sl_threshold_seconds": None}, "go together"),
 ])
 def test_invalid_inputs_name_the_argument(kwargs, message):
-    args = {"volume": [100], "aht_seconds": 180, "interval_minutes": 30, "sl_target": 0.8, "sl_threshold_seconds": 20}
+    args = {"volume": [100], "aht_seconds": 180, "interval_minutes": 30, "sl_target": 0.8, "sl_threshold_seconds": 20,
+            "model": "erlang_c"}
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         required_agents(args.pop("volume"), args.pop("aht_seconds"), **args)
 
 
 def test_asa_and_occupancy_targets_bind():
-    r = required_agents(100, 180, interval_minutes=30, asa_target_seconds=5)
+    r = required_agents(100, 180, interval_minutes=30, model="erlang_c", asa_target_seconds=5)
     assert r["asa_seconds"].iloc[0] <= 5 and r["binding"].iloc[0] == "asa"
-    assert queue_metrics(r["agents"].iloc[0] - 1, 100, 180, interval_minutes=30)["asa_seconds"].iloc[0] > 5
-    r = required_agents(100, 180, interval_minutes=30, sl_target=0.8, sl_threshold_seconds=20, max_occupancy=0.6)
+    assert queue_metrics(r["agents"].iloc[0] - 1, 100, 180, interval_minutes=30, model="erlang_c")["asa_seconds"].iloc[0] > 5
+    r = required_agents(100, 180, interval_minutes=30, model="erlang_c", sl_target=0.8, sl_threshold_seconds=20, max_occupancy=0.6)
     assert r["agents"].iloc[0] == 17 and r["binding"].iloc[0] == "occupancy"  # ceil(10 / 0.6)
 
 
 def test_chat_concurrency_divides_handle_time():
-    chat = required_agents(100, 360, interval_minutes=30, concurrency=2, sl_target=0.8, sl_threshold_seconds=20)
-    voice = required_agents(100, 180, interval_minutes=30, sl_target=0.8, sl_threshold_seconds=20)
+    chat = required_agents(100, 360, interval_minutes=30, model="erlang_c", concurrency=2, sl_target=0.8, sl_threshold_seconds=20)
+    voice = required_agents(100, 180, interval_minutes=30, model="erlang_c", sl_target=0.8, sl_threshold_seconds=20)
     assert chat["agents"].iloc[0] == voice["agents"].iloc[0] == 14
 
 

@@ -2,6 +2,7 @@ import tomllib
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from capacity import requirements
 from wfm.config import parse_config
@@ -44,6 +45,43 @@ def test_voice_requirements_net_gross_and_closed_intervals():
     assert set(req.loc[is_open, "agents_gross"]) == {20.0}  # 14 / 0.7, rounded up, no float artefact
     assert (req.loc[~is_open, "agents_net"] == 0).all()
     assert req["model"].iloc[0].startswith("erlang_c")
+    assert req["abandon_rate"].isna().all()          # Erlang C predicts no abandonment: not 0, unknown
+
+
+def test_erlang_a_when_patience_is_known_and_abandon_target_without_patience_is_refused():
+    import tomllib
+    from wfm.config import parse_config
+    idx = intervals(pd.Timestamp("2026-01-05").date(), pd.Timestamp("2026-01-06").date(), "Europe/Paris", 30)
+    cfg = parse_config(tomllib.loads(CFG_A))
+    f = _frame(idx, 100.0, 180.0)
+    req = requirements(f, cfg.queue("a"), timezone="Europe/Paris")
+    assert set(req["agents_net"]) == {13.0}                # published Erlang A example, patience 300 s
+    assert req["abandon_rate"].iloc[0] == pytest.approx(0.02496, abs=5e-5)
+    assert req["model"].iloc[0].startswith("erlang_a (patience 300 s)")
+    with pytest.raises(ValueError, match="needs a customer patience"):
+        requirements(f, cfg.queue("b"), timezone="Europe/Paris")
+
+
+CFG_A = """
+[[sites]]
+id = "s"
+timezone = "Europe/Paris"
+[[queues]]
+id = "a"
+site = "s"
+channel = "voice"
+patience_seconds = 300
+  [queues.targets]
+  service_level = 0.8
+  service_level_threshold_seconds = 20
+  max_abandon_rate = 0.05
+[[queues]]
+id = "b"
+site = "s"
+channel = "voice"
+  [queues.targets]
+  max_abandon_rate = 0.05
+"""
 
 
 def test_deferred_work_spreads_the_day_and_carries_closed_days():
