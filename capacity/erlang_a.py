@@ -58,42 +58,49 @@ def erlang_a_metrics(agents, load, aht_seconds, patience_seconds, threshold_seco
         log_idle = np.where(np.isfinite(lib), lib + np.log1p(-np.exp(-lib)), np.inf)  # log(1/B − 1)
     log_idle = np.where(n == 0, -np.inf, log_idle)
 
-    # j-sums, carried in log space relative to a running maximum
+    # j-sums in linear space scaled by e^{-ref}, ref = the largest log w_j seen so far
     jmax = int(np.ceil(np.max(np.maximum(x - b, 0) + 12 * np.sqrt(x + 1) + 40, initial=40)))
     log_w = np.zeros(shape)                       # log w_0 = 0
-    acc = {k: np.full(shape, -np.inf) for k in ("wait", "served", "aband", "within", "wserved", "ab_after")}
-    # I_z(b+1, j+1) and I_z(b, j+1) by recursion in j (log terms), start j = 0: I_z(c, 1) = z^c
-    log_t1 = (b + 1) * z_log                      # log of the j-th increment for c = b+1
-    log_t0 = b * z_log                            # same for c = b
-    log_i1 = log_t1.copy()                        # log I_z(b+1, 1)
-    log_i0 = log_t0.copy()                        # log I_z(b, 1)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    ref = np.zeros(shape)
+    names = ("wait", "served", "aband", "within", "wserved", "ab_after")
+    acc = {k: np.zeros(shape) for k in names}
+    # I_z(b+1, j+1) and I_z(b, j+1): I_z(c, m+1) = I_z(c, m) + t_m, t_m = t_{m-1}(1−z)(c+m−1)/m, t_0 = z^c
+    log_t1 = (b + 1) * z_log
+    log_t0 = b * z_log
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        i1 = np.exp(log_t1)
+        i0 = np.exp(log_t0)
+        z = np.exp(z_log)
+        log_x = np.log(x)
+        mean_if_served = 1.0 / (theta * (b + 1))       # Σ_{i<=j} 1/(θ(b+1+i)) at j = 0
         for j in range(jmax + 1):
             if j > 0:
-                log_w = log_w + np.log(x) - np.log(b + j)
-                # I_z(c, m+1) = I_z(c, m) + t_m, t_m = t_{m-1}·(1−z)(c+m−1)/m, t_0 = z^c
-                log_t1 = log_t1 + log_z1 + np.log(b + j) - np.log(j)          # c = b + 1
-                log_t0 = log_t0 + log_z1 + np.log(b + j - 1) - np.log(j)      # c = b
-                log_i1 = np.logaddexp(log_i1, log_t1)
-                log_i0 = np.logaddexp(log_i0, log_t0)
-            log_served = np.log(b) - np.log(b + j + 1)          # P(served | j ahead)
-            log_ab = np.log(j + 1.0) - np.log(b + j + 1)         # P(abandon | j ahead)
-            i1 = np.minimum(np.exp(log_i1), 1.0)                 # P(wait > T | served path)
-            i0 = np.minimum(np.exp(log_i0), 1.0)
-            acc["wait"] = np.logaddexp(acc["wait"], log_w)
-            acc["served"] = np.logaddexp(acc["served"], log_w + log_served)
-            acc["aband"] = np.logaddexp(acc["aband"], log_w + log_ab)
-            acc["within"] = np.logaddexp(acc["within"], log_w + log_served + np.log1p(-i1))
-            mean_if_served = (digamma(b + j + 2) - digamma(b + 1)) / theta
-            acc["wserved"] = np.logaddexp(acc["wserved"], log_w + log_served + np.log(mean_if_served))
-            # abandon after T = z·I_z(b, j+1) − P(served|j)·I_z(b+1, j+1)
-            after = np.maximum(np.exp(z_log) * i0 - np.exp(log_served) * i1, 0.0)
-            acc["ab_after"] = np.logaddexp(acc["ab_after"], log_w + np.log(after))
-            if j > 0 and j % 16 == 0:
-                past_peak = j > x - b
-                small = log_w < acc["wait"] - _TAIL
-                if np.all(past_peak & small):
-                    break
+                log_bj = np.log(b + j)
+                log_w = log_w + log_x - log_bj
+                log_t1 = log_t1 + log_z1 + log_bj - np.log(j)
+                log_t0 = log_t0 + log_z1 + np.log(b + j - 1) - np.log(j)
+                i1 = i1 + np.exp(log_t1)
+                i0 = i0 + np.exp(log_t0)
+                mean_if_served = mean_if_served + 1.0 / (theta * (b + j + 1))
+                up = log_w > ref
+                if up.any():  # rescale the accumulators to the new maximum
+                    scale = np.exp(np.where(up, ref - log_w, 0.0))
+                    for k in names:
+                        acc[k] *= scale
+                    ref = np.where(up, log_w, ref)
+            w = np.exp(log_w - ref)
+            served = b / (b + j + 1)                     # P(served | j ahead)
+            p1 = np.minimum(i1, 1.0)                     # P(wait > T | served path)
+            acc["wait"] += w
+            acc["served"] += w * served
+            acc["aband"] += w * ((j + 1) / (b + j + 1))
+            acc["within"] += w * served * (1.0 - p1)
+            acc["wserved"] += w * served * mean_if_served
+            acc["ab_after"] += w * np.maximum(z * np.minimum(i0, 1.0) - served * p1, 0.0)
+            if j > 0 and j % 16 == 0 and np.all((j > x - b) & (log_w < ref + np.log(np.maximum(acc["wait"], 1e-300))
+                                                               - _TAIL)):
+                break
+        acc = {k: np.log(v) + ref for k, v in acc.items()}
         log_z = np.logaddexp(log_idle, acc["wait"])
         p = {k: np.exp(v - log_z) for k, v in acc.items()}
         p_idle = np.exp(log_idle - log_z)

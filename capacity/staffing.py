@@ -5,9 +5,10 @@ rate from the same assumptions) and ``erlang_c`` (M/M/n, no abandonment). Chat w
 concurrency k: ``concurrency_model="aht_divided"`` (default: one server per agent whose
 handle time is AHT ÷ k) or ``"slots"`` (k parallel servers per agent, M/M/nk(+M)).
 
-The search is vectorised over intervals: a doubling phase finds an upper bound that meets
-the targets (or reaches ``max_agents``: infeasible), then a bisection finds the smallest
-count; each step evaluates the model once for all intervals. The metrics are monotone in
+The search is vectorised over intervals: from a first guess (Erlang C's count, or the
+load) it gallops outwards with growing steps until the answer is bracketed (or
+``max_agents`` is reached: infeasible), then bisects to the smallest count; each step
+evaluates the model once for the intervals still searching. The metrics are monotone in
 the number of agents, which the tests check.
 """
 
@@ -112,6 +113,16 @@ def _frame(m: dict[str, np.ndarray], volume) -> pd.DataFrame:
     return pd.DataFrame(out, index=index)
 
 
+def _merge(stored: dict[str, np.ndarray], missing: np.ndarray, compute, size: int) -> dict[str, np.ndarray]:
+    """Metrics per interval: the stored ones, with the ``missing`` rows computed now."""
+    out = {k: v.copy() for k, v in stored.items()}
+    if missing.any():
+        fresh = compute(missing)
+        for k, v in fresh.items():
+            out.setdefault(k, np.full(size, np.nan))[missing] = v
+    return out
+
+
 def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = "erlang_a", patience_seconds=None,
                     concurrency=1, sl_target: float | None = None, sl_threshold_seconds: float | None = None,
                     abandon_target: float | None = None, asa_target_seconds: float | None = None,
@@ -168,50 +179,76 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
     size = len(vol)
     busy = vol > 0
     cap = np.full(size, float(max_agents if max_agents is not None else SAFETY_AGENTS))
-    # lower bound: enough agents to carry the load (stable for Erlang C); a safe start otherwise
-    lo = np.zeros(size)  # lo fails (or is 0), hi meets
-    hi = np.maximum(np.ceil(load / per_agent), 1.0)
-    hi = np.minimum(hi, cap)
-    todo = busy.copy()
-    # doubling: grow hi until the targets hold or the cap is reached
     feasible = np.ones(size, bool)
     # targets no finite staffing meets: every queueing model here has P(wait) > 0 for any n
     if (sl_target is not None and sl_target >= 1.0) or (asa_target_seconds is not None and asa_target_seconds <= 0) \
             or (abandon_target is not None and abandon_target <= 0):
         feasible[busy] = False
-        todo[:] = False
+    # first guess: Erlang C's count for the SL/ASA targets (cheap, and Erlang A's answer is
+    # usually within an agent or two of it), else the agents needed to carry the load
+    guess = np.maximum(np.ceil(load / per_agent), 1.0)
+    if model == "erlang_a" and (sl_target is not None or asa_target_seconds is not None):
+        c = required_agents(vol, aht_seconds, interval_minutes=interval_minutes, model="erlang_c",
+                            concurrency=concurrency, sl_target=sl_target, sl_threshold_seconds=sl_threshold_seconds,
+                            asa_target_seconds=asa_target_seconds, concurrency_model=concurrency_model)
+        guess = np.where(c["feasible"], np.maximum(c["agents"].to_numpy(float), 1.0), guess)
+    guess = np.minimum(guess, cap)
+    lo = np.full(size, -1.0)  # largest count known to fail (-1: none yet)
+    hi = np.full(size, np.inf)  # smallest count known to meet every target
+    at_hi: dict[str, np.ndarray] = {}  # metrics at hi and at lo, kept from the search itself
+    at_lo: dict[str, np.ndarray] = {}
+
+    def evaluate(sel: np.ndarray, mask: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        m = at(cand, mask)
+        good = ok(m, cand, mask)
+        for store, rows in ((at_hi, good), (at_lo, ~good)):
+            for key, val in m.items():
+                store.setdefault(key, np.full(size, np.nan))[sel[rows]] = val[rows]
+        return good
+
+    active = busy & feasible
+    sel = np.flatnonzero(active)
+    if sel.size:
+        good = evaluate(sel, active, guess[sel])
+        hi[sel[good]] = guess[sel[good]]
+        lo[sel[~good]] = guess[sel[~good]]
+    # gallop outwards from the guess (steps 1, 2, 4, ...) until the answer is bracketed
+    step = np.ones(size)
+    todo = active & (~np.isfinite(hi) | (hi - lo > 1))
+    todo &= ~(np.isfinite(hi) & (lo >= 0))
     while todo.any():
         sel = np.flatnonzero(todo)
-        good = ok(at(hi[sel], todo), hi[sel], todo)
-        lo[sel[~good]] = hi[sel[~good]]
-        stuck = ~good & (hi[sel] >= cap[sel])
+        up = ~np.isfinite(hi[sel])
+        cand = np.where(up, np.minimum(lo[sel] + step[sel], cap[sel]), np.maximum(hi[sel] - step[sel], 0.0))
+        good = evaluate(sel, todo, cand)
+        hi[sel[good]] = np.minimum(hi[sel[good]], cand[good])
+        lo[sel[~good]] = np.maximum(lo[sel[~good]], cand[~good])
+        stuck = up & ~good & (cand >= cap[sel])
         feasible[sel[stuck]] = False
-        grow = ~good & ~stuck
-        hi[sel[grow]] = np.minimum(np.maximum(hi[sel[grow]] * 2, hi[sel[grow]] + 1), cap[sel[grow]])
-        todo[sel[good | stuck]] = False
-    # bisection on (lo, hi]: smallest count meeting every target
-    todo = busy & feasible & (hi - lo > 1)
+        floor_hit = ~up & good & (cand <= 0)
+        step[sel] *= 2
+        done = stuck | floor_hit | (np.isfinite(hi[sel]) & (lo[sel] >= 0))
+        todo[sel[done]] = False
+    # bisection on (lo, hi]: the smallest count meeting every target
+    lo = np.maximum(lo, -1.0)
+    todo = busy & feasible & np.isfinite(hi) & (hi - lo > 1)
     while todo.any():
         sel = np.flatnonzero(todo)
         mid = np.floor((lo[sel] + hi[sel]) / 2)
-        good = ok(at(mid, todo), mid, todo)
+        good = evaluate(sel, todo, mid)
         hi[sel[good]] = mid[good]
         lo[sel[~good]] = mid[~good]
         todo[sel] = hi[sel] - lo[sel] > 1
-    # a zero-agent staffing can meet some targets (e.g. an abandon target of 100 %)
-    zero_ok = busy & feasible & (lo == 0)
-    if zero_ok.any():
-        sel = np.flatnonzero(zero_ok)
-        good = ok(at(np.zeros(len(sel)), zero_ok), np.zeros(len(sel)), zero_ok)
-        hi[sel[good]] = 0
     agents = np.where(busy, hi, 0.0)
     # infeasible: the cap when one was given (the most that may be staffed), else no number
     agents = np.where(feasible, agents, float(max_agents) if max_agents is not None else np.nan)
-    all_rows = np.ones(size, bool)
+    # metrics at the answer, and one agent fewer (which targets bind), from the search when
+    # it visited them; otherwise (zero volume, infeasible, hi = 0) evaluated here
     evaluated = np.nan_to_num(agents, nan=0.0)
-    final = at(evaluated, all_rows)
-    # which targets bind: those failing one agent fewer
-    before = at(np.maximum(evaluated - 1, 0), all_rows)
+    fill_final = ~(busy & feasible & np.isfinite(hi)) if at_hi else np.ones(size, bool)
+    fill_before = ~(busy & feasible & (lo == hi - 1) & (lo >= 0)) if at_lo else np.ones(size, bool)
+    final = _merge(at_hi, fill_final, lambda mask: at(evaluated[mask], mask), size)
+    before = _merge(at_lo, fill_before, lambda mask: at(np.maximum(evaluated[mask] - 1, 0), mask), size)
     binding = np.full(size, "", dtype=object)
     for name, check in checks:
         fails = busy & (agents > 0) & ~check(before)
