@@ -126,3 +126,16 @@ def test_service_level_increases_with_agents(a, extra, t):
     m2 = erlang_c_metrics(n + 1, a, 200.0, t)
     assert 0 <= m1["service_level"] <= m2["service_level"] + 1e-12 <= 1 + 1e-12
     assert m2["asa_seconds"] <= m1["asa_seconds"] + 1e-12
+
+
+def test_shrinkage_categories_add_up_as_shares_of_paid_time():
+    from capacity import total_shrinkage
+
+    s = total_shrinkage({"breaks": 0.0625, "training": 0.05, "meetings": 0.02}, {"sickness": 0.04, "absence": 0.03})
+    assert s["planned"] == pytest.approx(0.1325) and s["unplanned"] == pytest.approx(0.07)
+    assert s["total"] == pytest.approx(0.2025)
+    assert gross_agents(20, s["total"]) == 26                  # 20 / 0.7975 = 25.08 -> 26
+    with pytest.raises(ValueError, match="sickness"):
+        total_shrinkage(unplanned={"sickness": -0.1})
+    with pytest.raises(ValueError, match="below 1"):
+        total_shrinkage({"a": 0.6}, {"b": 0.5})
