@@ -2,10 +2,11 @@
 
 Real-time channels (voice, chat, face-to-face): Erlang A per interval when the queue (or
 the forecast) gives a customer patience — service level and abandon rate predicted from the
-same assumptions — else Erlang C; the smallest agent count meeting all the queue's targets. Deferred channels (email, back office) with a cycle time of at least a day: the
-day's workload (volume × AHT) spread evenly over the day's open intervals, so that all of
-a day's items are handled within the day (timeliness 100 % within a 24 h cycle if the
-forecast holds); work arriving on a closed day is carried to the next open day. Gross = net ÷ (1 − shrinkage), rounded up.
+same assumptions — else Erlang C; the smallest agent count meeting all the queue's targets. Deferred channels (email, back office): the smallest staffing (one level per local day,
+in open hours) whose FIFO backlog projection meets the timeliness target within the cycle
+time (:mod:`capacity.deferred`). Outbound: attempts × (connect rate × AHT + non-connects ×
+their handling time) ÷ (interval × utilisation target). Face-to-face footfall goes through
+the same queueing models as calls. Gross = net ÷ (1 − shrinkage), rounded up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from capacity.deferred import backlog_projection, deferred_staffing, outbound_agents
 from capacity.shrinkage import gross_agents
 from capacity.staffing import required_agents
 
@@ -42,34 +44,42 @@ def requirements(forecast: pd.DataFrame, queue: Any, *, open_mask: np.ndarray | 
     out = pd.DataFrame({"interval_start": f["interval_start"], "volume": vol, "aht_seconds": aht,
                         "shrinkage": shrink})
     if channel in DEFERRED_CHANNELS:
-        if targets.cycle_time_seconds is not None and targets.cycle_time_seconds < 86400:
-            raise ValueError(f"queue {queue.id}: deferred planning needs cycle_time_seconds >= 86400 for now, "
-                             f"got {targets.cycle_time_seconds}")
+        if targets.cycle_time_seconds is None or targets.timeliness is None:
+            raise ValueError(f"queue {queue.id}: deferred work is planned on its cycle time: set targets."
+                             "timeliness and targets.cycle_time_seconds (e.g. 0.95 within 86400 s)")
         if timezone is None:
             raise ValueError("timezone is needed to group deferred work by local day")
         day = pd.DatetimeIndex(f["interval_start"]).tz_convert(timezone).date
-        # all volume of a local day (arrivals outside hours included) is handled in that day's
-        # open hours; a closed day's work is carried to the next day that opens
-        per_day = pd.DataFrame({"w": f["volume"].to_numpy(float) * aht,
-                                "o": is_open * queue.interval_minutes * 60.0}).groupby(day).sum()
-        carried, carry = [], 0.0
-        for w, o in zip(per_day["w"], per_day["o"]):
-            carry += w
-            carried.append(carry if o > 0 else 0.0)
-            carry = 0.0 if o > 0 else carry
-        per_day["w"] = carried
-        per_day.loc[per_day.index[-1], "w"] += carry  # work still waiting at the horizon's end
-        workload = per_day["w"].reindex(day).to_numpy()
-        open_seconds = per_day["o"].reindex(day).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            net = np.where(is_open & (open_seconds > 0), np.ceil(workload / open_seconds - 1e-9), 0.0)
-        feasible = ~((workload > 0) & (open_seconds == 0))
+        # every arrival counts (mail arrives round the clock); work is done in open hours
+        arrivals = f["volume"].to_numpy(float)
+        staff, summary = deferred_staffing(arrivals, np.where(aht > 0, aht, 1.0),
+                                           interval_minutes=queue.interval_minutes,
+                                           cycle_time_seconds=targets.cycle_time_seconds,
+                                           timeliness_target=targets.timeliness, open_mask=is_open, day=day)
+        proj = backlog_projection(arrivals, staff, np.where(aht > 0, aht, 1.0), interval_minutes=queue.interval_minutes,
+                                  cycle_time_seconds=targets.cycle_time_seconds, open_mask=is_open)
+        work = proj["handled"].to_numpy() * aht
+        out = out.assign(volume=arrivals, agents_net=staff, service_level=np.nan, abandon_rate=np.nan,
+                         asa_seconds=np.nan,
+                         occupancy=np.where(staff > 0, work / (np.where(staff > 0, staff, 1) *
+                                                               queue.interval_minutes * 60), np.nan),
+                         p_wait=np.nan, feasible=summary["feasible"],
+                         binding=np.where(staff > 0, "timeliness" if summary["feasible"] else "infeasible", "none"),
+                         model=f"deferred FIFO backlog: {summary['timeliness']:.1%} within "
+                               f"{targets.cycle_time_seconds / 3600:g} h (target {targets.timeliness:.0%}), "
+                               f"one staffing level per local day")
+    elif channel == "outbound":
+        ob = getattr(queue, "outbound", None)
+        if ob is None:
+            raise ValueError(f"queue {queue.id}: outbound planning needs [queues.outbound] "
+                             "(right_party_connect_rate, non_connect_seconds, utilisation_target)")
+        net = outbound_agents(vol, right_party_connect_rate=ob.right_party_connect_rate, aht_seconds=aht,
+                              non_connect_seconds=ob.non_connect_seconds, utilisation_target=ob.utilisation_target,
+                              interval_minutes=queue.interval_minutes)
         out = out.assign(agents_net=net, service_level=np.nan, abandon_rate=np.nan, asa_seconds=np.nan,
-                         occupancy=np.where(net > 0, workload / np.where(open_seconds > 0, open_seconds, 1)
-                                            / np.where(net > 0, net, 1), np.nan),
-                         p_wait=np.nan, feasible=feasible,
-                         binding=np.where(net > 0, "cycle_time", "none"),
-                         model="deferred: daily workload spread over open intervals (cycle time >= 24 h)")
+                         occupancy=np.nan, p_wait=np.nan, feasible=True, binding=np.where(net > 0, "workload", "none"),
+                         model=f"outbound: attempts x ({ob.right_party_connect_rate:.0%} connect x AHT + "
+                               f"non-connects x {ob.non_connect_seconds:g} s) / utilisation {ob.utilisation_target:.0%}")
     else:
         conc = f["concurrency"].to_numpy(float) if "concurrency" in f else np.full(n, float(queue.concurrency))
         conc = np.where(np.isfinite(conc) & (conc >= 1), np.round(conc), 1.0)

@@ -80,6 +80,14 @@ class ServiceTarget(_Strict):
         return self
 
 
+class OutboundSettings(_Strict):
+    """Dialling assumptions of an outbound queue (fractions 0–1, seconds)."""
+
+    right_party_connect_rate: Fraction
+    non_connect_seconds: Annotated[float, Field(ge=0)] = 30.0
+    utilisation_target: Annotated[float, Field(gt=0, le=1)] = 0.85
+
+
 class Site(_Strict):
     """A physical or virtual contact centre; its timezone defines its local days."""
 
@@ -133,6 +141,7 @@ class Queue(_Strict):
     shrinkage: Annotated[float, Field(ge=0, lt=1)] | None = Field(
         None, description="planned shrinkage fraction 0–1 when no shrinkage history exists"
     )
+    outbound: OutboundSettings | None = Field(None, description="outbound queues only: connect rate etc.")
     open_hours: dict[str, str] = Field(
         default_factory=dict,
         description="local opening hours per weekday, e.g. {mon = '08:00-20:00', sun = 'closed'}; "

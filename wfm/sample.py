@@ -82,10 +82,10 @@ site = "lyon"
 channel = "email"
 interval_minutes = 30
 shrinkage = 0.20
-open_hours = { default = "08:00-18:00", sat = "closed", sun = "closed" }
+open_hours = { default = "08:00-18:00", sat = "09:00-13:00", sun = "closed" }
   [queues.targets]
   timeliness = 0.95
-  cycle_time_seconds = 86400
+  cycle_time_seconds = 172800
 
 [[queues]]
 id = "montreal_voice"
