@@ -6,7 +6,9 @@ Rules for every file:
   written (one transaction per file) — bad files lose nothing already stored;
 * every error names the file, line (1 = header), column and value, and what was expected;
 * re-importing the same file gives the same data (rows are upserted on their key);
-* ``dry_run`` validates and reports without writing.
+* ``dry_run`` validates and reports without writing;
+* an agent-event file replaces the stored events of its agents over its own time span (a
+  corrected feed for a day replaces the day, it does not add to it).
 
 Naive timestamps are read in the queue's (or agent site's) timezone; on the fall-back day
 the first occurrence of an ambiguous local time is the summer-time one, the second the
@@ -483,6 +485,11 @@ def import_file(engine: Engine, kind: str, path: str | Path, config: CentreConfi
             table = t.agents
         if rows is None or dry_run:
             return report
+        if kind == "agent_events":
+            # the file is authoritative for its agents over its time span: a corrected feed
+            # replaces what an earlier one said about the same agents and period
+            repo.delete_agent_events(conn, rows["agent_id"].unique().tolist(),
+                                     rows["timestamp"].min().to_pydatetime(), rows["timestamp"].max().to_pydatetime())
         if kind != "roster":
             import_id = repo.record_import(conn, kind, str(path), _file_sha(path), len(rows))
             rows = rows.assign(import_id=import_id)

@@ -8,9 +8,10 @@ by time of day, abandonment driven by exponential customer patience, per-interva
 shrinkage, chat concurrency, a roster and agent-state events for the last ``event_days``.
 
 How outcomes are simulated (a sample generator, not a queueing model to validate
-against): staff per interval = Erlang C requirement of the offered contacts × a random factor 0.94–1.08; each
-offered contact waits with the Erlang C waiting-time law at that staffing; it abandons if
-its exponential patience runs out first. The same seed always gives the same files.
+against): staff per interval = Erlang A requirement of the expected volume (what a planner
+would staff to) × a random factor 0.94–1.08; abandoned and answered-within-threshold counts
+are drawn binomially around the Erlang A prediction at that staffing (exponential patience),
+waits and handle times with gamma noise. The same seed always gives the same files.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capacity.erlang import erlang_c_metrics, traffic_erlangs
+from capacity.erlang import traffic_erlangs
+from capacity.erlang_a import erlang_a_metrics
 from capacity.staffing import required_agents
 from scheduling.greedy import ShiftRules, assign_agents, cover, shifts_frames
 from wfm.config import CentreConfig, parse_config
@@ -193,25 +195,23 @@ def _aht_profile(qid: str, index: pd.DatetimeIndex) -> np.ndarray:
 
 def _simulate_interval_outcomes(offered: np.ndarray, aht: np.ndarray, agents: np.ndarray, patience: float,
                                 threshold: float, minutes: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Per-contact waits (Erlang C law at the staffing) against exponential patience."""
+    """Interval outcomes drawn around the Erlang A prediction at the staffing: abandoned and
+    answered-within-threshold counts binomial, waits and handle times with gamma noise."""
     load = traffic_erlangs(offered, aht, minutes)
-    m = erlang_c_metrics(agents, load, aht, 0.0)
-    p_wait = m["p_wait"]
-    rate = np.where(agents > load, (agents - load) / aht, 1.0 / aht)
-    owner = np.repeat(np.arange(len(offered)), offered.astype(int))
-    waits = np.where(rng.random(owner.size) < p_wait[owner], rng.exponential(1.0, owner.size) / rate[owner], 0.0)
-    pat = rng.exponential(patience, owner.size)
-    abandoned = (pat < waits) & (waits > 0)
-    answered = ~abandoned
-    within = answered & (waits <= threshold)
-    handle = rng.gamma(4.0, aht[owner] / 4.0) * answered
-
-    def per(x):
-        return np.bincount(owner, weights=x.astype(float), minlength=len(offered))
-
-    return {"answered": per(answered), "abandoned": per(abandoned), "answered_within_threshold": per(within),
-            "handle_seconds": np.round(per(handle)), "wait_seconds": np.round(per(waits * answered)),
-            "abandon_wait_seconds": np.round(per(pat * abandoned))}
+    m = erlang_a_metrics(agents, load, aht, patience, threshold)
+    n = offered.astype(int)
+    abandoned = rng.binomial(n, np.clip(m["p_abandon"], 0, 1))
+    answered = n - abandoned
+    sl_answered = np.clip(np.nan_to_num(m["service_level_of_answered"], nan=0.0), 0, 1)
+    within = rng.binomial(answered, sl_answered)
+    asa = np.nan_to_num(m["asa_seconds"], nan=0.0)
+    noise = rng.gamma(20.0, 1 / 20.0, len(offered))
+    wait = answered * asa * noise
+    total_wait = offered * m["mean_wait_seconds"] * noise  # Little: mean wait of all offered = P(ab) x patience
+    handle = answered * aht * rng.gamma(50.0, 1 / 50.0, len(offered))
+    return {"answered": answered.astype(float), "abandoned": abandoned.astype(float),
+            "answered_within_threshold": within.astype(float), "handle_seconds": np.round(handle),
+            "wait_seconds": np.round(wait), "abandon_wait_seconds": np.round(np.maximum(total_wait - wait, 0.0))}
 
 
 def generate(out_dir: str | Path, *, seed: int = 42, weeks: int = 13, end: date = DEFAULT_END,
@@ -250,12 +250,12 @@ def generate(out_dir: str | Path, *, seed: int = 42, weeks: int = 13, end: date 
             agents = np.ceil(capacity * aht_true / (q.interval_minutes * 60))
         else:
             k = q.concurrency
-            need = required_agents(offered, aht_true, interval_minutes=q.interval_minutes, concurrency=k, model="erlang_c",
+            need = required_agents(lam, aht_true, interval_minutes=q.interval_minutes, concurrency=k,
+                                   model="erlang_a", patience_seconds=q.patience_seconds,
                                    sl_target=q.targets.service_level,
-                                   sl_threshold_seconds=q.targets.service_level_threshold_seconds)["agents"].to_numpy()
-            load = traffic_erlangs(offered, aht_true / k, q.interval_minutes)
-            agents = np.round(need * rng.uniform(0.94, 1.08, len(idx)))
-            agents = np.where(offered > 0, np.maximum(agents, np.floor(load) + 1), np.where(lam > 0, 1, 0))
+                                   sl_threshold_seconds=q.targets.service_level_threshold_seconds,
+                                   abandon_target=q.targets.max_abandon_rate)["agents"].to_numpy()
+            agents = np.where(lam > 0, np.maximum(np.round(need * rng.uniform(0.94, 1.08, len(idx))), 1), 0)
             res = _simulate_interval_outcomes(offered, aht_true / k, agents, q.patience_seconds or 180,
                                               q.targets.service_level_threshold_seconds or 20, q.interval_minutes, rng)
             res["handle_seconds"] = res["handle_seconds"] * k  # per-session handle time, not per agent slot

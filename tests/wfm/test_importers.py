@@ -213,10 +213,16 @@ def test_roster_and_agent_events(engine, cfg, tmp_path):
     with engine.connect() as conn:
         ev = repo.read_agent_events(conn)
     assert ev["timestamp"].dt.strftime("%H:%M").tolist() == ["07:58", "11:00"]  # naive = site local time
+    # a corrected feed for the same agent and period replaces, it does not add
+    fixed = "agent_id,timestamp,state\na1,2026-01-05T09:01:00+01:00,Available\na1,2026-01-05T12:05:00+01:00,Lunch\n"
+    assert import_file(engine, "agent_events", _write(tmp_path, fixed, "e2.csv"), cfg).ok
+    with engine.connect() as conn:
+        ev = repo.read_agent_events(conn)
+    assert ev["timestamp"].dt.strftime("%H:%M").tolist() == ["07:58", "08:01", "11:05"]  # 07:58 is outside the span
     bad = "agent_id,timestamp,state\nzz,2026-01-05T08:00:00+01:00,Available\n"
     rep = import_file(engine, "agent_events", _write(tmp_path, bad, "bad.csv"), cfg)
     assert not rep.ok and "unknown agent" in rep.errors[0].reason
-    assert _count(engine, t.agent_events) == 2
+    assert _count(engine, t.agent_events) == 3
 
 
 def test_roster_errors(engine, cfg, tmp_path):

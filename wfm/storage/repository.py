@@ -189,6 +189,17 @@ def actuals_span(conn: Connection, queue_id: str) -> tuple[datetime | None, date
     return conv(row[0], conn.dialect), conv(row[1], conn.dialect), int(row[2])
 
 
+def delete_agent_events(conn: Connection, agent_ids: list[str], start: datetime, end: datetime) -> int:
+    """Delete the events of ``agent_ids`` with start <= timestamp <= end; returns the count."""
+    c = t.agent_events.c
+    deleted = 0
+    for i in range(0, len(agent_ids), 500):
+        res = conn.execute(delete(t.agent_events).where(c.agent_id.in_(agent_ids[i:i + 500]))
+                           .where(c.timestamp >= start).where(c.timestamp <= end))
+        deleted += res.rowcount or 0
+    return deleted
+
+
 def read_agent_events(
     conn: Connection, start: datetime | None = None, end: datetime | None = None,
     agent_ids: Iterable[str] | None = None,
