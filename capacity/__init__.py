@@ -9,6 +9,8 @@ rounded up; no hidden occupancy cap.
 from capacity.consistency import ConsistencyReport, target_consistency
 from capacity.erlang import erlang_b, erlang_c_metrics, log_inverse_erlang_b, traffic_erlangs
 from capacity.erlang_a import erlang_a_metrics
+from capacity.deferred import backlog_projection, deferred_staffing, outbound_agents, timeliness
+from capacity.plan import CapacityPlan, HiringRules, capacity_plan, weekly_required_fte
 from capacity.patience import estimate_patience, patience_from_counts
 from capacity.requirements import requirements
 from capacity.shrinkage import gross_agents, total_shrinkage
@@ -16,4 +18,6 @@ from capacity.staffing import queue_metrics, required_agents
 
 __all__ = ["ConsistencyReport", "target_consistency", "erlang_a_metrics", "erlang_b", "erlang_c_metrics",
            "log_inverse_erlang_b", "traffic_erlangs", "estimate_patience", "patience_from_counts", "requirements",
-           "gross_agents", "total_shrinkage", "queue_metrics", "required_agents"]
+           "gross_agents", "total_shrinkage", "queue_metrics", "required_agents", "backlog_projection",
+           "deferred_staffing", "outbound_agents", "timeliness", "CapacityPlan", "HiringRules", "capacity_plan",
+           "weekly_required_fte"]
