@@ -187,19 +187,15 @@ def demo(out: Annotated[Path, typer.Option(help="working folder")] = DEFAULT_DIR
          database_url: DbOpt = None) -> None:
     """The main job on the bundled sample: generate the sample centre, import it, run the
     overnight pipeline into the database, print the summary and write the HTML report."""
-    from wfm.importers import import_file
     from wfm.pipeline import run_pipeline
     from wfm.report import write_report
-    from wfm.sample import generate
+    from wfm.sample import generate, import_sample
 
     paths = generate(out / "sample")
     cfg = _config(paths["config"])
     engine = _engine(database_url)
     console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
-    for kind, key, mapping in (("roster", "roster", None), ("actuals", "actuals_lyon", None),
-                               ("actuals", "actuals_montreal", "montreal_acd"),
-                               ("agent_events", "agent_events", None)):
-        rep = import_file(engine, kind, paths[key], cfg, mapping=mapping)
+    for rep in import_sample(engine, cfg, paths["config"].parent):
         (console if rep.ok else err).print(rep.summary(), highlight=False, markup=False)
         if not rep.ok:
             raise typer.Exit(1)

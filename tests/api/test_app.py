@@ -2,7 +2,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from wfm.importers import import_file
+from wfm.sample import import_sample
 from wfm.pipeline import run_pipeline
 from wfm.storage import connect
 
@@ -11,9 +11,7 @@ from wfm.storage import connect
 def client(tmp_path_factory, sample_config, sample_dir):
     url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.sqlite'}"
     engine = connect(url)
-    for kind, name, mapping in (("roster", "roster.csv", None), ("actuals", "actuals_lyon.csv", None),
-                                ("actuals", "actuals_montreal.csv", "montreal_acd")):
-        assert import_file(engine, kind, sample_dir / name, sample_config, mapping=mapping).ok
+    assert all(r.ok for r in import_sample(engine, sample_config, sample_dir, kinds=("roster", "actuals")))
     run = run_pipeline(engine, sample_config, workers=1, progress=False, queue_ids=["lyon_voice"])
     client = TestClient(create_app(url), raise_server_exceptions=False)
     client.run_id = run.run_id

@@ -117,3 +117,25 @@ channel = "voice"
   [queues.targets]
   max_abandon_rate = 0.05
 """
+
+
+def test_face_to_face_footfall_uses_the_queueing_models():
+    import tomllib
+    from wfm.config import parse_config
+
+    cfg = parse_config(tomllib.loads("""
+[[sites]]
+id = "s"
+timezone = "Europe/Paris"
+[[queues]]
+id = "branch"
+site = "s"
+channel = "face_to_face"
+patience_seconds = 300
+  [queues.targets]
+  service_level = 0.8
+  service_level_threshold_seconds = 20
+"""))
+    idx = intervals(pd.Timestamp("2026-01-05").date(), pd.Timestamp("2026-01-06").date(), "Europe/Paris", 30)
+    req = requirements(_frame(idx, 100.0, 180.0), cfg.queue("branch"), timezone="Europe/Paris")
+    assert set(req["agents_net"]) == {13.0} and req["model"].iloc[0].startswith("erlang_a")

@@ -234,10 +234,11 @@ def test_roster_errors(engine, cfg, tmp_path):
 
 
 def test_sample_centre_files_import(engine, sample_config, sample_dir):
-    for kind, name, mapping in (("roster", "roster.csv", None), ("actuals", "actuals_lyon.csv", None),
-                                ("actuals", "actuals_montreal.csv", "montreal_acd"),
-                                ("agent_events", "agent_events.csv", None)):
-        rep = import_file(engine, kind, sample_dir / name, sample_config, mapping=mapping)
+    from wfm.sample import import_sample
+
+    reports = import_sample(engine, sample_config, sample_dir)
+    assert len(reports) == 4
+    for rep in reports:
         assert rep.ok, rep.summary()
         assert rep.rows_written == rep.rows_read
 

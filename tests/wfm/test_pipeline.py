@@ -9,18 +9,14 @@ import pytest
 from realtime import fte_per_interval
 from wfm.config import parse_config
 from wfm.grid import intervals, open_mask
-from wfm.importers import import_file
 from wfm.pipeline import run_pipeline
-from wfm.sample import SAMPLE_TOML
+from wfm.sample import SAMPLE_TOML, import_sample
 from wfm.storage import repository as repo
 from wfm.storage import tables as t
 
 
 def _load_sample(engine, cfg, sample_dir):
-    for kind, name, mapping in (("roster", "roster.csv", None), ("actuals", "actuals_lyon.csv", None),
-                                ("actuals", "actuals_montreal.csv", "montreal_acd"),
-                                ("agent_events", "agent_events.csv", None)):
-        assert import_file(engine, kind, sample_dir / name, cfg, mapping=mapping).ok
+    assert all(r.ok for r in import_sample(engine, cfg, sample_dir))
 
 
 def test_full_pipeline_on_the_sample_centre(engine, sample_config, sample_dir):
