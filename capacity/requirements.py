@@ -21,8 +21,8 @@ from capacity.shrinkage import gross_agents
 from capacity.staffing import required_agents
 
 REQUIREMENT_COLUMNS = ["interval_start", "volume", "aht_seconds", "agents_net", "agents_gross", "shrinkage",
-                       "service_level", "abandon_rate", "asa_seconds", "occupancy", "p_wait", "feasible",
-                       "binding", "model"]
+                       "net_hours", "gross_hours", "service_level", "abandon_rate", "asa_seconds", "occupancy",
+                       "p_wait", "feasible", "binding", "model"]
 
 DEFERRED_CHANNELS = ("email", "back_office")
 
@@ -32,7 +32,8 @@ def requirements(forecast: pd.DataFrame, queue: Any, *, open_mask: np.ndarray | 
     """Requirement per interval of ``forecast`` (columns ``interval_start, volume, aht_seconds,
     shrinkage, concurrency``) for ``queue`` (an object with ``channel``, ``targets``,
     ``interval_minutes``, ``concurrency``). ``open_mask`` marks open intervals (closed → 0 agents).
-    Output columns: :data:`REQUIREMENT_COLUMNS`; agents in agents, fractions 0–1, seconds."""
+    Output columns: :data:`REQUIREMENT_COLUMNS`; agents in agents, ``*_hours`` in agent-hours,
+    fractions 0–1, seconds."""
     f = forecast.reset_index(drop=True)
     n = len(f)
     is_open = np.ones(n, bool) if open_mask is None else np.asarray(open_mask, bool)
@@ -104,4 +105,7 @@ def requirements(forecast: pd.DataFrame, queue: Any, *, open_mask: np.ndarray | 
                          occupancy=res["occupancy"].to_numpy(), p_wait=res["p_wait"].to_numpy(),
                          feasible=res["feasible"].to_numpy(), binding=res["binding"].to_numpy(), model=label)
     out["agents_gross"] = gross_agents(out["agents_net"].to_numpy(), out["shrinkage"].to_numpy())
+    hours = queue.interval_minutes / 60.0
+    out["net_hours"] = out["agents_net"] * hours      # agent-hours (FTE hours) needed in the interval
+    out["gross_hours"] = out["agents_gross"] * hours
     return out[REQUIREMENT_COLUMNS]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.erlang import erlang_c_metrics, traffic_erlangs
-from capacity.erlang_a import erlang_a_metrics
+from capacity.erlang_a import erlang_a_core, erlang_a_metrics
 
 MODELS = ("erlang_a", "erlang_c")
 CONCURRENCY_MODELS = ("aht_divided", "slots")
@@ -76,11 +76,15 @@ def _prepare(volume, aht_seconds, interval_minutes, model, patience_seconds, con
     return vol, load, server_aht, servers_per_agent, pat
 
 
-def _metrics_fn(model, load, server_aht, servers_per_agent, pat, threshold) -> Callable[[np.ndarray, np.ndarray], dict]:
+def _metrics_fn(model, load, server_aht, servers_per_agent, pat, threshold,
+                detail: bool = True) -> Callable[[np.ndarray, np.ndarray], dict]:
+    """Metrics at given agent counts for the selected intervals. ``detail=False`` uses Erlang
+    A's closed form (P(wait), abandon, SL on offered, occupancy only), enough for the search."""
     def at(agents: np.ndarray, sel: np.ndarray) -> dict[str, np.ndarray]:
         n = agents * servers_per_agent[sel]
         if model == "erlang_a":
-            m = erlang_a_metrics(n, load[sel], server_aht[sel], pat[sel], threshold)
+            metrics = erlang_a_metrics if detail else erlang_a_core
+            m = metrics(n, load[sel], server_aht[sel], pat[sel], threshold)
         else:
             m = erlang_c_metrics(n, load[sel], server_aht[sel], threshold)
             m = {**m, "p_abandon": np.zeros(len(n))}
@@ -156,7 +160,10 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
     vol, load, server_aht, per_agent, pat = _prepare(volume, aht_seconds, interval_minutes, model, patience_seconds,
                                                      concurrency, concurrency_model, sl_threshold_seconds)
     threshold = sl_threshold_seconds or 0.0
-    at = _metrics_fn(model, load, server_aht, per_agent, pat, threshold)
+    at_detail = _metrics_fn(model, load, server_aht, per_agent, pat, threshold)
+    # the search needs ASA only for an ASA target; otherwise Erlang A's closed form suffices
+    at = at_detail if asa_target_seconds is not None else _metrics_fn(model, load, server_aht, per_agent, pat,
+                                                                        threshold, detail=False)
     eps = 1e-12
     checks = []
     if sl_target is not None:
@@ -185,8 +192,9 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
             or (abandon_target is not None and abandon_target <= 0):
         feasible[busy] = False
     # first guess: Erlang C's count for the SL/ASA targets (cheap, and Erlang A's answer is
-    # usually within an agent or two of it), else the agents needed to carry the load
-    guess = np.maximum(np.ceil(load / per_agent), 1.0)
+    # usually within an agent or two of it), else square-root staffing
+    # (square-root staffing, load + √load, is close to Erlang C's answer for usual targets)
+    guess = np.maximum(np.ceil((load + np.sqrt(load)) / per_agent), 1.0)
     if model == "erlang_a" and (sl_target is not None or asa_target_seconds is not None):
         c = required_agents(vol, aht_seconds, interval_minutes=interval_minutes, model="erlang_c",
                             concurrency=concurrency, sl_target=sl_target, sl_threshold_seconds=sl_threshold_seconds,
@@ -195,15 +203,13 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
     guess = np.minimum(guess, cap)
     lo = np.full(size, -1.0)  # largest count known to fail (-1: none yet)
     hi = np.full(size, np.inf)  # smallest count known to meet every target
-    at_hi: dict[str, np.ndarray] = {}  # metrics at hi and at lo, kept from the search itself
-    at_lo: dict[str, np.ndarray] = {}
+    at_lo: dict[str, np.ndarray] = {}  # metrics at lo, kept from the search (to tell which targets bind)
 
     def evaluate(sel: np.ndarray, mask: np.ndarray, cand: np.ndarray) -> np.ndarray:
         m = at(cand, mask)
         good = ok(m, cand, mask)
-        for store, rows in ((at_hi, good), (at_lo, ~good)):
-            for key, val in m.items():
-                store.setdefault(key, np.full(size, np.nan))[sel[rows]] = val[rows]
+        for key, val in m.items():
+            at_lo.setdefault(key, np.full(size, np.nan))[sel[~good]] = val[~good]
         return good
 
     active = busy & feasible
@@ -242,13 +248,16 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
     agents = np.where(busy, hi, 0.0)
     # infeasible: the cap when one was given (the most that may be staffed), else no number
     agents = np.where(feasible, agents, float(max_agents) if max_agents is not None else np.nan)
-    # metrics at the answer, and one agent fewer (which targets bind), from the search when
-    # it visited them; otherwise (zero volume, infeasible, hi = 0) evaluated here
+    # metrics at one agent fewer (which targets bind) come from the search when it visited
+    # that count; the reported metrics at the answer are evaluated once in full detail
     evaluated = np.nan_to_num(agents, nan=0.0)
-    fill_final = ~(busy & feasible & np.isfinite(hi)) if at_hi else np.ones(size, bool)
     fill_before = ~(busy & feasible & (lo == hi - 1) & (lo >= 0)) if at_lo else np.ones(size, bool)
-    final = _merge(at_hi, fill_final, lambda mask: at(evaluated[mask], mask), size)
     before = _merge(at_lo, fill_before, lambda mask: at(np.maximum(evaluated[mask] - 1, 0), mask), size)
+    final = _merge({}, busy, lambda mask: at_detail(evaluated[mask], mask), size)
+    idle = {"service_level": 1.0, "p_answered": 1.0, "service_level_excluding_abandons": 1.0,
+            "service_level_of_answered": 1.0}
+    for key in final:
+        final[key][~busy] = idle.get(key, 0.0)
     binding = np.full(size, "", dtype=object)
     for name, check in checks:
         fails = busy & (agents > 0) & ~check(before)

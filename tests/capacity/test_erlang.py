@@ -78,7 +78,8 @@ def test_zero_volume_and_unattainable_targets():
     ({"volume": [-1]}, "volume"), ({"volume": [np.nan]}, "volume"), ({"aht_seconds": 0}, "aht_seconds"),
     ({"sl_target": 1.2}, "sl_target"), ({"max_occupancy": 0.0}, "max_occupancy"),
     ({"concurrency": 1.5}, "concurrency"), ({"asa_target_seconds": -1}, "asa_target_seconds"),
-    ({"sl_threshold_seconds": None}, "go together"),
+    ({"sl_threshold_seconds": None}, "go together"), ({"sl_threshold_seconds": -5}, "sl_threshold_seconds"),
+    ({"volume": [np.inf]}, "volume"), ({"concurrency": 0}, "concurrency"), ({"max_occupancy": 1.2}, "max_occupancy"),
 ])
 def test_invalid_inputs_name_the_argument(kwargs, message):
     args = {"volume": [100], "aht_seconds": 180, "interval_minutes": 30, "sl_target": 0.8, "sl_threshold_seconds": 20,

@@ -51,6 +51,7 @@ def test_voice_requirements_net_gross_and_closed_intervals():
     assert len(req) == 48
     assert set(req.loc[is_open, "agents_net"]) == {14.0}
     assert set(req.loc[is_open, "agents_gross"]) == {20.0}  # 14 / 0.7, rounded up, no float artefact
+    assert set(req.loc[is_open, "gross_hours"]) == {10.0}   # 20 agents x 0.5 h
     assert (req.loc[~is_open, "agents_net"] == 0).all()
     assert req["model"].iloc[0].startswith("erlang_c")
     assert req["abandon_rate"].isna().all()          # Erlang C predicts no abandonment: not 0, unknown
@@ -139,3 +140,27 @@ patience_seconds = 300
     idx = intervals(pd.Timestamp("2026-01-05").date(), pd.Timestamp("2026-01-06").date(), "Europe/Paris", 30)
     req = requirements(_frame(idx, 100.0, 180.0), cfg.queue("branch"), timezone="Europe/Paris")
     assert set(req["agents_net"]) == {13.0} and req["model"].iloc[0].startswith("erlang_a")
+
+
+def test_chat_concurrency_may_vary_by_interval():
+    import tomllib
+    from wfm.config import parse_config
+
+    cfg = parse_config(tomllib.loads("""
+[[sites]]
+id = "s"
+timezone = "Europe/Paris"
+[[queues]]
+id = "chat"
+site = "s"
+channel = "chat"
+concurrency = 2
+  [queues.targets]
+  service_level = 0.8
+  service_level_threshold_seconds = 20
+"""))
+    idx = intervals(pd.Timestamp("2026-01-05").date(), pd.Timestamp("2026-01-06").date(), "Europe/Paris", 30)[:3]
+    f = _frame(idx, 100.0, 360.0, 0.0).assign(concurrency=[1.0, 2.0, 3.0])
+    req = requirements(f, cfg.queue("chat"), timezone="Europe/Paris")
+    assert req["agents_net"].tolist()[1] == 14        # 360 s / 2 = the 180 s voice example
+    assert req["agents_net"].iloc[0] > req["agents_net"].iloc[1] > req["agents_net"].iloc[2]
