@@ -191,9 +191,9 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
     if (sl_target is not None and sl_target >= 1.0) or (asa_target_seconds is not None and asa_target_seconds <= 0) \
             or (abandon_target is not None and abandon_target <= 0):
         feasible[busy] = False
-    # first guess: Erlang C's count for the SL/ASA targets (cheap, and Erlang A's answer is
-    # usually within an agent or two of it), else square-root staffing
-    # (square-root staffing, load + √load, is close to Erlang C's answer for usual targets)
+    # first guess: square-root staffing (load + √load, close to Erlang C's answer for usual
+    # targets); for Erlang A, Erlang C's own count for the SL/ASA targets (cheap, and Erlang
+    # A's answer is usually within an agent or two of it)
     guess = np.maximum(np.ceil((load + np.sqrt(load)) / per_agent), 1.0)
     if model == "erlang_a" and (sl_target is not None or asa_target_seconds is not None):
         c = required_agents(vol, aht_seconds, interval_minutes=interval_minutes, model="erlang_c",
@@ -220,8 +220,7 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
         lo[sel[~good]] = guess[sel[~good]]
     # gallop outwards from the guess (steps 1, 2, 4, ...) until the answer is bracketed
     step = np.ones(size)
-    todo = active & (~np.isfinite(hi) | (hi - lo > 1))
-    todo &= ~(np.isfinite(hi) & (lo >= 0))
+    todo = active & ~(np.isfinite(hi) & (lo >= 0))
     while todo.any():
         sel = np.flatnonzero(todo)
         up = ~np.isfinite(hi[sel])
@@ -236,7 +235,6 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
         done = stuck | floor_hit | (np.isfinite(hi[sel]) & (lo[sel] >= 0))
         todo[sel[done]] = False
     # bisection on (lo, hi]: the smallest count meeting every target
-    lo = np.maximum(lo, -1.0)
     todo = busy & feasible & np.isfinite(hi) & (hi - lo > 1)
     while todo.any():
         sel = np.flatnonzero(todo)
@@ -253,7 +251,8 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
     evaluated = np.nan_to_num(agents, nan=0.0)
     fill_before = ~(busy & feasible & (lo == hi - 1) & (lo >= 0)) if at_lo else np.ones(size, bool)
     before = _merge(at_lo, fill_before, lambda mask: at(np.maximum(evaluated[mask] - 1, 0), mask), size)
-    final = _merge({}, busy, lambda mask: at_detail(evaluated[mask], mask), size)
+    final = at_detail(evaluated, np.ones(size, bool)) if not busy.any() else \
+        _merge({}, busy, lambda mask: at_detail(evaluated[mask], mask), size)
     idle = {"service_level": 1.0, "p_answered": 1.0, "service_level_excluding_abandons": 1.0,
             "service_level_of_answered": 1.0}
     for key in final:

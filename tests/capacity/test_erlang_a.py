@@ -142,6 +142,9 @@ def test_patience_is_never_silently_ignored():
         required_agents(100, 180, interval_minutes=30, patience_seconds=0, sl_target=0.8, sl_threshold_seconds=20)
     r = required_agents([100, 100], 180, interval_minutes=30, patience_seconds=300, abandon_target=0.0)
     assert not r["feasible"].any()
+    r = required_agents([0.0, 0.0], 180, interval_minutes=30, patience_seconds=300, sl_target=0.8,
+                        sl_threshold_seconds=20)                      # a closed day: nothing to staff
+    assert r["agents"].tolist() == [0, 0] and r["service_level"].tolist() == [1, 1]
 
 
 @settings(max_examples=60, deadline=None)
