@@ -178,7 +178,8 @@ def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: 
     actual = realtime.fte_per_interval(avail["start"], avail["end"], index, q.interval_minutes)
     out = realtime.interval_realisation(req["agents_net"].to_numpy(), actual, plan.band)
     out.insert(0, "interval_start", index.tz_convert("UTC"))
-    out["required_basis"] = f"{req['model'].iloc[0].split(';')[0]} on actual volume and AHT (net)"
+    family = str(req["model"].iloc[0]).split()[0].rstrip(";:")  # erlang_a / erlang_c / deferred / outbound
+    out["required_basis"] = f"{family} on actual volume and AHT (net)"
     return out
 
 

@@ -84,3 +84,13 @@ def test_runs_are_traceable(engine):
     assert run["status"] == "succeeded" and run["parameters"] == {"start": "2026-11-30"}
     assert run["user"] and run["host"] and run["finished_at"] >= run["started_at"]
     assert stages[["queue_id", "stage", "status", "rows"]].values.tolist() == [["q", "forecast", "succeeded", 10]]
+
+
+def test_overlong_strings_are_refused_on_every_database(engine):
+    with engine.begin() as conn:
+        run_id = repo.start_run(conn, {})
+    frame = pd.DataFrame({"run_id": [run_id], "queue_id": ["q" * 65], "stage": ["forecast"], "status": ["succeeded"],
+                          "seconds": [0.1], "rows": [0]})
+    with pytest.raises(ValueError, match="run_stages.queue_id: value longer than 64"):
+        with engine.begin() as conn:
+            repo.upsert(conn, t.run_stages, frame)

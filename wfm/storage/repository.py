@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Connection, Table, delete, func, select, update
+from sqlalchemy import JSON, Connection, String, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wfm.config import CentreConfig
@@ -97,6 +97,11 @@ def _bulk_upsert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
         else:
             obj = series.astype(object).where(series.notna(), None)
             values[c.name] = [v.item() if isinstance(v, np.generic) else v for v in obj.tolist()]
+            limit = getattr(c.type, "length", None)
+            if limit and isinstance(c.type, String):  # SQLite would accept it silently, PostgreSQL not
+                too_long = [v for v in values[c.name] if isinstance(v, str) and len(v) > limit]
+                if too_long:
+                    raise ValueError(f"{table.name}.{c.name}: value longer than {limit} characters: {too_long[0]!r}")
     if compiled.positional:
         order = compiled.positiontup
         params: list[Any] = list(zip(*(values[k] for k in order)))
