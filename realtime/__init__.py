@@ -1,8 +1,16 @@
-"""Real-time management: timelines, schedule realisation, interval service metrics."""
+"""Real-time management: timelines, adherence, conformance, schedule realisation, interval
+service metrics and forecast accuracy."""
 
+from realtime.accuracy import (continuous_improvement, glossary_error, peak_forecast_accuracy,
+                               schedule_forecast_accuracy, staff_forecast_accuracy, steady_state_arrival_accuracy,
+                               volume_errors)
+from realtime.adherence import activity_adherence, adherence, adherence_pieces, conformance, exceptions
 from realtime.realisation import band_share, interval_realisation, weighted_realisation
 from realtime.service import rollup, service_metrics
 from realtime.timeline import DEFAULT_STATE_MAP, TimelineReport, fte_per_interval, timelines
 
-__all__ = ["band_share", "interval_realisation", "weighted_realisation", "rollup", "service_metrics",
+__all__ = ["continuous_improvement", "glossary_error", "peak_forecast_accuracy", "schedule_forecast_accuracy",
+           "staff_forecast_accuracy", "steady_state_arrival_accuracy", "volume_errors", "activity_adherence",
+           "adherence", "adherence_pieces", "conformance", "exceptions",
+           "band_share", "interval_realisation", "weighted_realisation", "rollup", "service_metrics",
            "DEFAULT_STATE_MAP", "TimelineReport", "fte_per_interval", "timelines"]
