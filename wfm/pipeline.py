@@ -127,8 +127,9 @@ def forecast_queue(plan: QueuePlan) -> dict[str, Any]:
         if len(train) and len(test):
             backtest = predict(train, pd.DatetimeIndex(test.index))
             actual = test["offered"].to_numpy(float)
-            err = np.abs(backtest["volume"].to_numpy() - actual)
-            detail["backtest_wape"] = float(err.sum() / actual.sum()) if actual.sum() > 0 else None
+            errors = realtime.volume_errors(backtest["volume"].to_numpy(), actual)
+            detail["backtest_wape"] = errors["wape"] if np.isfinite(errors["wape"]) else None
+            detail["backtest_bias"] = errors["bias"] if np.isfinite(errors["bias"]) else None
             inside = (actual >= backtest["volume_lower"].to_numpy()) & (actual <= backtest["volume_upper"].to_numpy())
             detail["backtest_pi_coverage"] = float(inside.mean())
             detail["backtest_days"] = plan.backtest_days
