@@ -38,3 +38,39 @@ def rollup(actuals: pd.DataFrame, by) -> pd.DataFrame:
                         "wait_seconds") if c in actuals]
     sums = actuals[cols].groupby(by).sum(min_count=1)
     return service_metrics(sums)
+
+
+def occupancy_utilisation(segments: pd.DataFrame, index: pd.DatetimeIndex, interval_minutes: int, *,
+                          productive: set[str], available: set[str], unpaid: set[str] = frozenset({"lunch", "offline"})
+                          ) -> pd.DataFrame:
+    """Per interval from activity timelines (``agent_id, start, end, activity``), in agent-seconds:
+    ``productive_seconds`` (on contact, wrap-up...), ``available_seconds`` (idle, ready),
+    ``paid_seconds`` (all but unpaid activities), and
+    ``occupancy`` = productive ÷ (productive + available) and
+    ``utilisation`` = (productive + available) ÷ paid (COPC definitions; NaN when undefined).
+    A code both available and productive (on contact) counts as productive."""
+    from realtime.timeline import fte_per_interval
+
+    length = interval_minutes * 60.0
+
+    def seconds(mask) -> np.ndarray:
+        seg = segments[mask]
+        return fte_per_interval(seg["start"], seg["end"], index, interval_minutes) * length
+
+    act = segments["activity"]
+    prod = seconds(act.isin(productive))
+    avail = seconds(act.isin(available) & ~act.isin(productive))
+    paid = seconds(~act.isin(unpaid))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        occ = np.where(prod + avail > 0, prod / (prod + avail), np.nan)
+        util = np.where(paid > 0, (prod + avail) / paid, np.nan)
+    return pd.DataFrame({"interval_start": pd.DatetimeIndex(index), "productive_seconds": prod,
+                         "available_seconds": avail, "paid_seconds": paid, "occupancy": occ, "utilisation": util})
+
+
+def chat_concurrency(handle_seconds, chat_logged_seconds) -> np.ndarray:
+    """(total chat handle time incl. wrap) ÷ (total agent time spent in chat), per row."""
+    h = np.asarray(handle_seconds, dtype=float)
+    t = np.asarray(chat_logged_seconds, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t > 0, h / t, np.nan)

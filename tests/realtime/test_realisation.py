@@ -81,3 +81,20 @@ def test_service_metrics_on_offered():
     assert m.iloc[1][["service_level", "asa_seconds"]].isna().all()
     day = realtime.rollup(act, by=np.array([0, 0]))
     assert day["service_level"].iloc[0] == pytest.approx(0.72)
+
+
+def test_occupancy_and_utilisation_from_timelines():
+    from realtime.service import chat_concurrency, occupancy_utilisation
+
+    t = lambda hm: pd.Timestamp(f"2026-01-05 {hm}", tz="UTC")  # noqa: E731
+    seg = pd.DataFrame([("a", t("09:00"), t("09:20"), "on_contact"), ("a", t("09:20"), t("09:30"), "available"),
+                        ("b", t("09:00"), t("09:15"), "break"), ("b", t("09:15"), t("09:30"), "wrap_up"),
+                        ("c", t("09:00"), t("09:30"), "lunch")], columns=["agent_id", "start", "end", "activity"])
+    idx = pd.DatetimeIndex([t("09:00")])
+    m = occupancy_utilisation(seg, idx, 30, productive={"on_contact", "wrap_up"},
+                              available={"on_contact", "available", "wrap_up"}).iloc[0]
+    assert m["productive_seconds"] == 35 * 60 and m["available_seconds"] == 10 * 60
+    assert m["paid_seconds"] == 60 * 60                     # a 30 min + b 30 min (break paid), c's lunch unpaid
+    assert m["occupancy"] == pytest.approx(35 / 45)
+    assert m["utilisation"] == pytest.approx(45 / 60)
+    np.testing.assert_allclose(chat_concurrency([3600, 0], [1800, 0]), [2.0, np.nan])
