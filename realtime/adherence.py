@@ -32,8 +32,9 @@ def _segments(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{name} needs the columns agent_id, start, end, activity; missing {missing}")
     out = frame[["agent_id", "start", "end", "activity"]].copy()
-    out["start"] = pd.to_datetime(out["start"], utc=True)
-    out["end"] = pd.to_datetime(out["end"], utc=True)
+    # one resolution for every timestamp (pandas mixes ns and us by source; merges need one)
+    out["start"] = pd.to_datetime(out["start"], utc=True).dt.as_unit("ns")
+    out["end"] = pd.to_datetime(out["end"], utc=True).dt.as_unit("ns")
     bad = out["end"] < out["start"]
     if bad.any():
         raise ValueError(f"{name}: {int(bad.sum())} segment(s) end before they start (first: agent "
@@ -71,15 +72,20 @@ def adherence_pieces(schedule: pd.DataFrame, actual: pd.DataFrame, *, available_
               act[["agent_id", "end"]].rename(columns={"end": "t"})]
     if grid is not None and len(grid):
         span = sched.groupby("agent_id").agg(lo=("start", "min"), hi=("end", "max"))
-        g = pd.DatetimeIndex(grid).tz_convert("UTC")
-        for aid, row in span.iterrows():
-            inside = g[(g > row["lo"]) & (g < row["hi"])]
-            if len(inside):
-                bounds.append(pd.DataFrame({"agent_id": aid, "t": inside}))
+        g = pd.DatetimeIndex(grid).tz_convert("UTC").as_unit("ns")
+        gi = g.asi8
+        first = np.searchsorted(gi, span["lo"].dt.as_unit("ns").astype("int64").to_numpy(), side="right")
+        last = np.searchsorted(gi, span["hi"].dt.as_unit("ns").astype("int64").to_numpy(), side="left")
+        counts = np.maximum(last - first, 0)
+        if counts.sum():  # every grid point strictly inside each agent's scheduled span
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            bounds.append(pd.DataFrame({"agent_id": np.repeat(span.index.to_numpy(), counts),
+                                        "t": g[np.repeat(first, counts) + offsets]}))
     b = pd.concat(bounds, ignore_index=True).drop_duplicates().sort_values(["agent_id", "t"], kind="stable")
     b["t1"] = b.groupby("agent_id")["t"].shift(-1)
     pieces = b.dropna(subset=["t1"]).rename(columns={"t": "t0"}).reset_index(drop=True)
-    pieces["t1"] = pd.to_datetime(pieces["t1"], utc=True)
+    pieces["t0"] = pd.to_datetime(pieces["t0"], utc=True).dt.as_unit("ns")
+    pieces["t1"] = pd.to_datetime(pieces["t1"], utc=True).dt.as_unit("ns")
     pieces["scheduled"] = _lookup(pieces, sched)
     pieces["actual"] = _lookup(pieces, act)
     pieces = pieces[pieces["scheduled"] != NONE].reset_index(drop=True)  # adherence is about scheduled time
@@ -92,9 +98,10 @@ def adherence_pieces(schedule: pd.DataFrame, actual: pd.DataFrame, *, available_
         if eq else np.zeros(len(pieces), bool)
     ok = same | both_available | listed
     # exceptions: runs of consecutive out-of-adherence pieces of one agent
-    new_run = ~ok & (np.r_[True, ok[:-1]] | np.r_[True, pieces["agent_id"].to_numpy()[1:]
-                                                   != pieces["agent_id"].to_numpy()[:-1]]
-                     | np.r_[True, (pieces["t0"].to_numpy()[1:] != pieces["t1"].to_numpy()[:-1])])
+    agent = pieces["agent_id"].to_numpy()
+    t0 = pieces["t0"].astype("int64").to_numpy()  # integer ns: no per-element Timestamp objects
+    t1 = pieces["t1"].astype("int64").to_numpy()
+    new_run = ~ok & (np.r_[True, ok[:-1]] | np.r_[True, agent[1:] != agent[:-1]] | np.r_[True, t0[1:] != t1[:-1]])
     run_id = np.where(~ok, np.cumsum(new_run), 0)
     if grace_seconds > 0 and (~ok).any():
         length = pd.Series(pieces["seconds"].to_numpy()).groupby(run_id).transform("sum").to_numpy()
@@ -129,8 +136,8 @@ def _period_keys(pieces: pd.DataFrame, by: str | None, grid, timezone: str) -> l
     if by == "interval":
         if grid is None:
             raise ValueError("by='interval' needs the interval grid")
-        g = pd.DatetimeIndex(grid).tz_convert("UTC")
-        pos = np.searchsorted(g.asi8, pieces["t0"].dt.tz_convert("UTC").astype("int64").to_numpy(), side="right") - 1
+        g = pd.DatetimeIndex(grid).tz_convert("UTC").as_unit("ns")
+        pos = np.searchsorted(g.asi8, pieces["t0"].dt.as_unit("ns").astype("int64").to_numpy(), side="right") - 1
         pieces["interval_start"] = np.where(pos >= 0, g[np.maximum(pos, 0)], pd.NaT)
         return ["interval_start"]
     raise ValueError(f"by must be None, 'day' or 'interval', got {by!r}")

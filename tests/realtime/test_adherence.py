@@ -73,3 +73,11 @@ def test_bad_segments_are_refused():
         adherence(frame(seg("a", "10:00", "09:00", "break")), ACTUAL)
     with pytest.raises(ValueError, match="missing"):
         adherence(SCHEDULE.drop(columns="activity"), ACTUAL)
+
+
+def test_mixed_timestamp_resolutions():
+    sched = SCHEDULE.assign(start=SCHEDULE["start"].astype("datetime64[us, Europe/Paris]"),
+                            end=SCHEDULE["end"].astype("datetime64[us, Europe/Paris]"))
+    act = ACTUAL.assign(start=ACTUAL["start"].astype("datetime64[ns, UTC]"),
+                        end=ACTUAL["end"].astype("datetime64[ns, UTC]"))
+    assert adherence(sched, act, available_codes=AVAILABLE)["adherence"].iloc[0] == pytest.approx(110 / 120)
