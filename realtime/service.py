@@ -74,3 +74,26 @@ def chat_concurrency(handle_seconds, chat_logged_seconds) -> np.ndarray:
     t = np.asarray(chat_logged_seconds, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(t > 0, h / t, np.nan)
+
+
+def deferred_service(offered, handled, *, interval_minutes: int, cycle_time_seconds: float,
+                     open_mask=None, initial_backlog: float = 0.0) -> dict[str, object]:
+    """Deferred work (email, back office) from interval counts, first in first out: items
+    handled in each interval are the oldest waiting ones. Returns ``timeliness`` (share of
+    handled items finished within the cycle time), ``aging_seconds`` (mean delay beyond the
+    cycle time of late items), ``backlog`` per interval and ``average_backlog``. Uses the same
+    FIFO projection as capacity planning (``capacity.deferred``), fed with the actual
+    handled counts instead of a staffing."""
+    from capacity.deferred import backlog_projection, timeliness
+
+    done = np.asarray(handled, dtype=float)
+    proj = backlog_projection(offered, done, np.full(len(done), interval_minutes * 60.0),
+                              interval_minutes=interval_minutes, cycle_time_seconds=cycle_time_seconds,
+                              open_mask=None, initial_backlog=initial_backlog)
+    summary = timeliness(proj)
+    unhandled = done.sum() - proj["handled"].sum()
+    if unhandled > 1e-9:
+        raise ValueError(f"{unhandled:g} handled item(s) more than ever arrived (plus the initial backlog): "
+                         "give the backlog carried in from before the period")
+    return {"timeliness": summary["timeliness"], "aging_seconds": summary["aging_seconds"],
+            "backlog": proj["backlog"].to_numpy(), "average_backlog": float(proj["backlog"].mean())}

@@ -4,7 +4,8 @@ An event says "from this timestamp the agent is in this state". Each agent's eve
 sorted by time (ties keep file order after a stable sort on state name, so the result is
 deterministic); exact duplicates are collapsed; a segment runs until the agent's next
 event or, for the last one, until ``day_end`` (a missing logout is closed there and
-reported). States not in the mapping are reported and count as not available.
+reported). States not in the mapping are reported and count as not available; events of
+agents missing from the roster are reported and kept out.
 """
 
 from __future__ import annotations
@@ -30,21 +31,31 @@ class TimelineReport:
     duplicates_collapsed: int = 0
     unknown_states: dict[str, int] = field(default_factory=dict)
     closed_at_day_end: list[str] = field(default_factory=list)
+    unknown_agents: dict[str, int] = field(default_factory=dict)
+    "events of agents not in the roster: kept out of the timelines, counted here"
+    simultaneous: int = 0
+    "events of one agent at the same instant in different states (ordered by state name)"
 
 
-def timelines(events: pd.DataFrame, day_end: pd.Timestamp, state_map: dict[str, str] | None = None
-              ) -> tuple[pd.DataFrame, TimelineReport]:
+def timelines(events: pd.DataFrame, day_end: pd.Timestamp, state_map: dict[str, str] | None = None,
+              known_agents=None) -> tuple[pd.DataFrame, TimelineReport]:
     """Segments ``agent_id, start, end, state, activity`` from events ``agent_id, timestamp,
-    state[, reason_code]``; ``activity`` is the mapped code ('unknown' if unmapped)."""
+    state[, reason_code]``; ``activity`` is the mapped code ('unknown' if unmapped). With
+    ``known_agents``, events of other agents are left out and counted in the report."""
     smap = {k.lower(): v for k, v in (state_map or DEFAULT_STATE_MAP).items()}
     rep = TimelineReport()
     if events.empty:
         return pd.DataFrame(columns=["agent_id", "start", "end", "state", "activity"]), rep
     ev = events[["agent_id", "timestamp", "state"]].copy()
     ev["timestamp"] = pd.to_datetime(ev["timestamp"], utc=True)
+    if known_agents is not None:
+        unknown = ~ev["agent_id"].isin(set(known_agents))
+        rep.unknown_agents = ev.loc[unknown, "agent_id"].value_counts().to_dict()
+        ev = ev[~unknown]
     dup = ev.duplicated()
     rep.duplicates_collapsed = int(dup.sum())
     ev = ev[~dup].sort_values(["agent_id", "timestamp", "state"], kind="stable").reset_index(drop=True)
+    rep.simultaneous = int(ev.duplicated(["agent_id", "timestamp"]).sum())
     nxt = ev.groupby("agent_id")["timestamp"].shift(-1)
     last = nxt.isna()
     activity = ev["state"].str.lower().map(smap)

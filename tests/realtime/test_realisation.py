@@ -58,7 +58,11 @@ def test_timelines_from_messy_events():
                                      "2026-01-05 10:00Z", "2026-01-05 09:00Z", "2026-01-05 09:15Z"]),
         "state": ["Lunch", "Available", "Available", "Logged_Out", "Talking", "Aux 7"],
     })
-    seg, rep = realtime.timelines(ev, pd.Timestamp("2026-01-05 12:00Z"))
+    ev = pd.concat([ev, pd.DataFrame({"agent_id": ["ghost", "b"], "state": ["Available", "Break"],
+                                      "timestamp": pd.to_datetime(["2026-01-05 09:00Z", "2026-01-05 09:00Z"])})])
+    seg, rep = realtime.timelines(ev, pd.Timestamp("2026-01-05 12:00Z"), known_agents=["a", "b"])
+    assert rep.unknown_agents == {"ghost": 1} and "ghost" not in set(seg["agent_id"])
+    assert rep.simultaneous == 1                          # b: Talking and Break at 09:00
     assert rep.duplicates_collapsed == 1
     assert rep.unknown_states == {"Aux 7": 1}
     assert rep.closed_at_day_end == ["b"]                 # no logout: closed at day end and reported
@@ -66,7 +70,7 @@ def test_timelines_from_messy_events():
     assert a["activity"].tolist() == ["available", "lunch", "offline"]   # out-of-order events sorted
     assert a["end"].iloc[-1] == pd.Timestamp("2026-01-05 12:00Z")
     b = seg[seg["agent_id"] == "b"]
-    assert b["activity"].tolist() == ["on_contact", "unknown"]
+    assert b["activity"].tolist() == ["on_contact", "unknown"]   # "Break" < "Talking": the zero-length one drops
 
 
 def test_service_metrics_on_offered():
@@ -98,3 +102,21 @@ def test_occupancy_and_utilisation_from_timelines():
     assert m["occupancy"] == pytest.approx(35 / 45)
     assert m["utilisation"] == pytest.approx(45 / 60)
     np.testing.assert_allclose(chat_concurrency([3600, 0], [1800, 0]), [2.0, np.nan])
+
+
+def test_deferred_timeliness_backlog_and_aging_from_counts():
+    from realtime.service import deferred_service
+
+    # 1-hour intervals, 24 h cycle: 10 items arrive at hour 0, 6 handled then, 4 handled 25 h later
+    offered = np.zeros(27)
+    offered[0] = 10
+    handled = np.zeros(27)
+    handled[0], handled[25] = 6, 4
+    s = deferred_service(offered, handled, interval_minutes=60, cycle_time_seconds=24 * 3600)
+    assert s["timeliness"] == pytest.approx(0.6)
+    assert s["aging_seconds"] == pytest.approx(2 * 3600)          # finished at hour 26 = 2 h past the cycle
+    assert s["backlog"][0] == 4 and s["backlog"][25] == 0
+    with pytest.raises(ValueError, match="initial backlog"):
+        deferred_service([0, 0], [1, 0], interval_minutes=60, cycle_time_seconds=3600)
+    assert deferred_service([0, 0], [1, 0], interval_minutes=60, cycle_time_seconds=3600,
+                            initial_backlog=1)["timeliness"] == 1.0
