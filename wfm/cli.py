@@ -149,6 +149,96 @@ def _print_summary(result) -> None:
         err.print(f"[bold red]FAILED[/] {qid}: {msg}", highlight=False)
 
 
+def _days(day: str | None, first: str | None, last: str | None) -> tuple[date, date]:
+    try:
+        if day:
+            d = date.fromisoformat(day)
+            return d, d
+        if first and last:
+            a, b = date.fromisoformat(first), date.fromisoformat(last)
+            if b < a:
+                _fail(f"--to {last} is before --from {first}")
+            return a, b
+    except ValueError as exc:
+        _fail(f"dates must be YYYY-MM-DD: {exc}")
+    _fail("give --day YYYY-MM-DD, or --from and --to")
+
+
+def _pct(v) -> str:
+    return "—" if v is None or v != v else f"{v:.1%}"
+
+
+@app.command("adherence")
+def adherence_cmd(config: ConfigOpt = Path("centre.toml"),
+                  day: Annotated[Optional[str], typer.Option(help="one local day YYYY-MM-DD")] = None,
+                  from_: Annotated[Optional[str], typer.Option("--from", help="first day")] = None,
+                  to: Annotated[Optional[str], typer.Option(help="last day")] = None,
+                  grace: Annotated[float, typer.Option(help="ignore exceptions shorter than this, seconds")] = 0.0,
+                  top: Annotated[int, typer.Option(help="agents listed (lowest adherence first)")] = 15,
+                  database_url: DbOpt = None) -> None:
+    """Schedule adherence, per-activity adherence and conformance for a day or period."""
+    from wfm.period_metrics import adherence_report
+
+    cfg = _config(config)
+    first, last = _days(day, from_, to)
+    rep = adherence_report(_engine(database_url), cfg, first, last, grace_seconds=grace)
+    if rep.per_agent.empty:
+        _fail(f"no schedule stored for {first}..{last} (import one: wfm import schedule FILE)", 1)
+    pa = rep.per_agent
+    overall = pa["in_adherence_seconds"].sum() / pa["scheduled_seconds"].sum()
+    wide = Console(width=max(console.width, WIDE))
+    wide.print(f"Adherence {first}..{last} (schedule of run {rep.schedule_run}; grace {grace:g} s; "
+               f"time in the scheduled activity / scheduled time): [bold]{overall:.1%}[/] over {pa['agent_id'].nunique()} "
+               f"agents; conformance {rep.conformance['worked_seconds'].sum() / rep.conformance['scheduled_seconds'].sum():.1%}")
+    by_activity = rep.per_activity.groupby("activity")[["scheduled_seconds", "missed_seconds", "outside_seconds"]].sum()
+    by_activity["adherence"] = ((by_activity["scheduled_seconds"] - by_activity["missed_seconds"]
+                                 - by_activity["outside_seconds"]) / by_activity["scheduled_seconds"]).clip(lower=0)
+    table = Table(title="per activity (COPC form: scheduled − late/missed − overrun, ÷ scheduled)")
+    for c in ("activity", "scheduled h", "adherence"):
+        table.add_column(c)
+    for act, r in by_activity.iterrows():
+        table.add_row(act, f"{r['scheduled_seconds'] / 3600:,.1f}", _pct(r["adherence"]))
+    wide.print(table)
+    per = pa.groupby(["agent_id", "queue_id"])[["scheduled_seconds", "in_adherence_seconds"]].sum()
+    per["adherence"] = per["in_adherence_seconds"] / per["scheduled_seconds"]
+    table = Table(title=f"lowest {top} agents")
+    for c in ("agent", "queue", "scheduled h", "adherence"):
+        table.add_column(c)
+    for (aid, qid), r in per.sort_values("adherence").head(top).iterrows():
+        table.add_row(aid, qid, f"{r['scheduled_seconds'] / 3600:.1f}", _pct(r["adherence"]))
+    wide.print(table)
+    wide.print(f"{len(rep.exceptions)} out-of-adherence exception(s); events of unknown agents: "
+               f"{sum(rep.timeline.unknown_agents.values())}; unmapped states: {rep.timeline.unknown_states or 'none'}")
+
+
+@app.command("metrics")
+def metrics_cmd(config: ConfigOpt = Path("centre.toml"),
+                day: Annotated[Optional[str], typer.Option(help="one local day YYYY-MM-DD")] = None,
+                from_: Annotated[Optional[str], typer.Option("--from", help="first day")] = None,
+                to: Annotated[Optional[str], typer.Option(help="last day")] = None,
+                database_url: DbOpt = None) -> None:
+    """Service and staffing metrics per queue for a day or period (COPC definitions)."""
+    from wfm.period_metrics import service_report
+
+    cfg = _config(config)
+    first, last = _days(day, from_, to)
+    df = service_report(_engine(database_url), cfg, first, last)
+    table = Table(title=f"queues {first}..{last}")
+    for c in ("queue", "grid", "offered", "SL (offered)", "abandon", "ASA s", "AHT s", "occupancy", "utilisation",
+              "realisation (a)", "in band (b)"):
+        table.add_column(c, no_wrap=c in ("queue", "grid"))
+    for r in df.to_dict("records"):
+        table.add_row(r["queue_id"], r["grid"], _fmt(r.get("offered")), _pct(r.get("service_level")),
+                      _pct(r.get("abandon_rate")), _fmt(r.get("asa_seconds")), _fmt(r.get("aht_seconds")),
+                      _pct(r.get("occupancy")), _pct(r.get("utilisation")), _pct(r.get("realisation")),
+                      _pct(r.get("realisation_in_band")))
+    wide = Console(width=max(console.width, WIDE))
+    wide.print(table)
+    wide.print("Service level and abandon rate on offered contacts; ASA over answered; AHT incl. after-call work; "
+               "occupancy = productive / (productive + available); utilisation = (productive + available) / paid; "
+               "realisation vs the requirement of the actual volume.")
+
+
 @app.command()
 def runs(limit: int = 10, database_url: DbOpt = None) -> None:
     """List recent pipeline runs."""

@@ -50,7 +50,7 @@ class ColumnMapping(_Strict):
     duration columns given in other units (e.g. 60 for minutes).
     """
 
-    kind: Literal["actuals", "agent_events", "roster"] = "actuals"
+    kind: Literal["actuals", "agent_events", "roster", "schedule"] = "actuals"
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
     timestamp_format: str | None = Field(None, description="strftime format; default ISO 8601")

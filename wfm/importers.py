@@ -8,7 +8,9 @@ Rules for every file:
 * re-importing the same file gives the same data (rows are upserted on their key);
 * ``dry_run`` validates and reports without writing;
 * an agent-event file replaces the stored events of its agents over its own time span (a
-  corrected feed for a day replaces the day, it does not add to it).
+  corrected feed for a day replaces the day, it does not add to it);
+* a schedule file (published activity segments per agent) is stored as shifts under a run
+  of its own; readers take the latest schedule covering a period.
 
 Naive timestamps are read in the queue's (or agent site's) timezone; on the fall-back day
 the first occurrence of an ambiguous local time is the summer-time one, the second the
@@ -39,7 +41,8 @@ ACTUALS_OPTIONAL = ("answered", "abandoned", "answered_within_threshold", *ACTUA
                     "concurrency", "shrinkage", "interval_minutes")
 EVENTS_REQUIRED = ("agent_id", "timestamp", "state")
 ROSTER_REQUIRED = ("agent_id", "site", "contract")
-KINDS = ("actuals", "agent_events", "roster")
+SCHEDULE_REQUIRED = ("agent_id", "start", "end", "activity")
+KINDS = ("actuals", "agent_events", "roster", "schedule")
 MAX_ERRORS_SHOWN = 50
 _LINE = "__line__"  # original line number of each row, carried through skipped rows
 
@@ -434,6 +437,70 @@ def validate_roster(df: pd.DataFrame, config: CentreConfig, mapping: ColumnMappi
     return pd.DataFrame(rows)
 
 
+def validate_schedule(df: pd.DataFrame, config: CentreConfig, mapping: ColumnMapping, agents: pd.DataFrame,
+                      report: ImportReport) -> pd.DataFrame | None:
+    """Published schedules (activity segments per agent): known agents and activity codes,
+    aware or site-local times, end after start, no overlapping segments of one agent."""
+    df = _apply_mapping(df, mapping, SCHEDULE_REQUIRED, ("queue_id",), report)
+    if df is None:
+        return None
+    lines = _lines(df)
+    tz = {s.id: s.timezone for s in config.sites}
+    site_of = dict(zip(agents.get("id", []), agents.get("site_id", [])))
+    skills_of = dict(zip(agents.get("id", []), agents.get("skills", [])))
+    agent = df["agent_id"].astype(str).str.strip()
+    for i in np.flatnonzero((~agent.isin(list(site_of))).to_numpy()):
+        report.errors.append(RowError(report.file, int(lines[i]), "agent_id", agent.iat[i],
+                                      "unknown agent (import the roster first)"))
+    codes = {a.id for a in config.activity_codes}
+    activity = df["activity"].astype(str).str.strip()
+    for i in np.flatnonzero((~activity.isin(codes)).to_numpy()):
+        report.errors.append(RowError(report.file, int(lines[i]), "activity", activity.iat[i],
+                                      f"unknown activity code (known: {sorted(codes)})"))
+    zones = agent.map(lambda a: mapping.timezone or tz.get(site_of.get(a)))
+    df = df.assign(agent_id=agent)
+    times = df[["agent_id", "start", "end", _LINE]]  # ambiguous local times ordered per agent
+    start = _timestamps(times, "start", zones, mapping, report)
+    end = _timestamps(times, "end", zones, mapping, report)
+    for i in np.flatnonzero((start.notna() & end.notna() & (end <= start)).to_numpy()):
+        report.errors.append(RowError(report.file, int(lines[i]), "end", df["end"].iat[i], "must be after start"))
+    queues = {q.id for q in config.queues}
+    if "queue_id" in df.columns:
+        queue = df["queue_id"].astype(str).str.strip()
+        for i in np.flatnonzero((~queue.isin(queues)).to_numpy()):
+            report.errors.append(RowError(report.file, int(lines[i]), "queue_id", queue.iat[i], "unknown queue"))
+    else:
+        queue = agent.map(lambda a: (list(skills_of.get(a) or [None]) + [None])[0])
+    out = pd.DataFrame({"agent_id": agent, "start": start, "end": end, "activity": activity, "queue_id": queue,
+                        "line": lines})
+    ok = out.dropna(subset=["start", "end"]).sort_values(["agent_id", "start"])
+    prev_end = ok.groupby("agent_id")["end"].shift()
+    for _, r in ok[prev_end.notna() & (ok["start"] < prev_end)].iterrows():
+        report.errors.append(RowError(report.file, int(r["line"]), "start", str(r["start"]),
+                                      f"overlaps the agent's previous segment (agent {r['agent_id']!r})"))
+    if report.errors:
+        return None
+    return out.drop(columns="line")
+
+
+def store_schedule(conn, segments: pd.DataFrame, config: CentreConfig, source: str) -> int:
+    """Store imported segments as shifts (contiguous segments of an agent form one shift)
+    under a run of kind ``schedule_import``; returns the number of shifts."""
+    seg = segments.sort_values(["agent_id", "start"]).reset_index(drop=True)
+    prev_end = seg.groupby("agent_id")["end"].shift()
+    new_shift = prev_end.isna() | (seg["start"] > prev_end)
+    seg["shift_key"] = new_shift.cumsum()
+    unpaid = {a.id for a in config.activity_codes if not a.paid}
+    seg["paid"] = np.where(seg["activity"].isin(unpaid), 0.0, (seg["end"] - seg["start"]).dt.total_seconds())
+    shifts = seg.groupby("shift_key").agg(agent_id=("agent_id", "first"), queue_id=("queue_id", "first"),
+                                          start=("start", "min"), end=("end", "max"),
+                                          paid_seconds=("paid", "sum")).reset_index()
+    run_id = repo.start_run(conn, {"source": source}, kind="schedule_import")
+    n = repo.write_shifts(conn, run_id, shifts, seg[["shift_key", "start", "end", "activity"]])
+    repo.finish_run(conn, run_id, "succeeded", summary={"shifts": n, "segments": int(len(seg))})
+    return n
+
+
 # -- entry point -------------------------------------------------------------------------
 
 def import_file(engine: Engine, kind: str, path: str | Path, config: CentreConfig,
@@ -480,6 +547,12 @@ def import_file(engine: Engine, kind: str, path: str | Path, config: CentreConfi
             known.update({a.id: tz[a.site] for a in config.agents})
             rows = validate_events(df, config, mapping, known, report)
             table = t.agent_events
+        elif kind == "schedule":
+            rows = validate_schedule(df, config, mapping, repo.read_agents(conn), report)
+            if rows is not None and not dry_run:
+                store_schedule(conn, rows, config, str(path))
+                report.rows_written = len(rows)
+            return report
         else:
             rows = validate_roster(df, config, mapping, report)
             table = t.agents

@@ -68,3 +68,30 @@ def test_demo_end_to_end(in_tmp):
     assert r.output.count("succeeded") == 2
     r = runner.invoke(app, ["report", "--config", "wfm-data/sample/centre.toml", "--out", "again.html"])
     assert r.exit_code == 0 and os.path.getsize(in_tmp / "again.html") > 10_000
+
+
+@pytest.fixture
+def sample_db(in_tmp, sample_config, sample_dir):
+    from wfm.sample import import_sample
+    from wfm.storage import connect
+
+    url = f"sqlite:///{in_tmp / 'm.sqlite'}"
+    assert all(r.ok for r in import_sample(connect(url), sample_config, sample_dir))
+    return url
+
+
+def test_adherence_and_metrics_commands_on_the_sample(sample_db, sample_dir):
+    cfg = str(sample_dir / "centre.toml")
+    r = runner.invoke(app, ["adherence", "-c", cfg, "--database-url", sample_db, "--from", "2026-11-26",
+                            "--to", "2026-11-28", "--top", "3"])
+    assert r.exit_code == 0, r.output
+    assert "Adherence 2026-11-26..2026-11-28" in r.output and "on_contact" in r.output and "lunch" in r.output
+    assert "conformance" in r.output and "exception(s)" in r.output
+    r = runner.invoke(app, ["metrics", "-c", cfg, "--database-url", sample_db, "--day", "2026-11-27"])
+    assert r.exit_code == 0, r.output
+    assert "montreal_voice" in r.output and "30-min intervals, America/Toronto" in r.output
+    assert "Service level and abandon rate on offered contacts" in r.output
+    r = runner.invoke(app, ["adherence", "-c", cfg, "--database-url", sample_db, "--day", "2025-01-01"])
+    assert r.exit_code == 1 and "no schedule stored" in r.output
+    r = runner.invoke(app, ["metrics", "-c", cfg, "--database-url", sample_db, "--day", "27/11/2026"])
+    assert r.exit_code == 2 and "YYYY-MM-DD" in r.output

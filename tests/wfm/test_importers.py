@@ -261,3 +261,30 @@ def test_real_bank_series_through_the_importer(engine, shared_data, tmp_path):
     rep = import_file(engine, "actuals", shared_data / "us_bank_2003_5min.csv", cfg, mapping="us_bank_5min")
     assert rep.ok, rep.summary()
     assert rep.rows_written == len(pd.read_csv(shared_data / "us_bank_2003_5min.csv"))
+
+
+def test_schedule_import_and_its_errors(engine, cfg, tmp_path):
+    from wfm.storage.repository import read_schedule
+
+    assert import_file(engine, "roster", _write(tmp_path, "agent_id,site,contract,skills\na1,paris,ft,voice\n",
+                                                "r.csv"), cfg).ok
+    good = ("agent_id,start,end,activity\n"
+            "a1,2026-01-05 09:00,2026-01-05 12:00,on_contact\n"
+            "a1,2026-01-05 12:00,2026-01-05 12:30,lunch\n"
+            "a1,2026-01-05 12:30,2026-01-05 17:00,on_contact\n")
+    rep = import_file(engine, "schedule", _write(tmp_path, good, "s.csv"), cfg)
+    assert rep.ok and rep.rows_written == 3
+    with engine.connect() as conn:
+        run_id, sched = read_schedule(conn, pd.Timestamp("2026-01-05", tz="UTC"), pd.Timestamp("2026-01-06", tz="UTC"))
+        shifts, _ = repo.read_shifts(conn, run_id)
+    assert sched["activity"].tolist() == ["on_contact", "lunch", "on_contact"]
+    assert sched["start"].iloc[0] == pd.Timestamp("2026-01-05 08:00", tz="UTC")      # site local time
+    assert len(shifts) == 1 and shifts["paid_seconds"].iloc[0] == 7.5 * 3600        # unpaid lunch
+    bad = ("agent_id,start,end,activity\n"
+           "a1,2026-01-06 09:00,2026-01-06 12:00,on_contact\n"
+           "a1,2026-01-06 11:00,2026-01-06 12:30,lunch\n"                           # overlaps
+           "zz,2026-01-06 09:00,2026-01-06 12:00,on_contact\n"                      # unknown agent
+           "a1,2026-01-06 13:00,2026-01-06 12:45,napping\n")                        # ends first, unknown code
+    rep = import_file(engine, "schedule", _write(tmp_path, bad, "b.csv"), cfg)
+    assert not rep.ok
+    assert {(e.line, e.column) for e in rep.errors} >= {(3, "start"), (4, "agent_id"), (5, "end"), (5, "activity")}

@@ -317,3 +317,21 @@ def read_shifts(conn: Connection, run_id: str, queue_id: str | None = None) -> t
 def delete_run_outputs(conn: Connection, run_id: str) -> None:
     for table in (t.forecasts, t.requirements, t.realisation, t.run_stages):
         conn.execute(delete(table).where(table.c.run_id == run_id))
+
+
+def read_schedule(conn: Connection, start: datetime, end: datetime) -> tuple[str | None, pd.DataFrame]:
+    """The latest schedule (any run with shifts: imported or planned) overlapping [start, end):
+    its run id and its activity segments ``agent_id, queue_id, start, end, activity``."""
+    s, a, r = t.shifts.c, t.shift_activities.c, t.pipeline_runs.c
+    run_id = conn.execute(
+        select(s.run_id).join(t.pipeline_runs, r.id == s.run_id)
+        .where(s.start < end).where(s.end > start).where(s.agent_id.is_not(None))
+        .order_by(r.started_at.desc()).limit(1)
+    ).scalar()
+    if run_id is None:
+        return None, pd.DataFrame(columns=["agent_id", "queue_id", "start", "end", "activity"])
+    frame = _frame(conn, select(s.agent_id, s.queue_id, a.start, a.end, a.activity)
+                   .join(t.shifts, s.id == a.shift_id).where(s.run_id == run_id)
+                   .where(s.start < end).where(s.end > start).where(s.agent_id.is_not(None))
+                   .order_by(s.agent_id, a.start), ["start", "end"])
+    return run_id, frame
