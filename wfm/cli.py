@@ -248,11 +248,12 @@ def runs(limit: int = 10, database_url: DbOpt = None) -> None:
     with engine.connect() as conn:
         df = repo.read_runs(conn, limit)
     table = Table()
-    for c in ("id", "started_at", "status", "user", "host", "error"):
-        table.add_column(c)
+    for c in ("id", "kind", "started_at", "status", "user", "host", "error"):
+        table.add_column(c, no_wrap=c in ("id", "kind"))
     for r in df.itertuples():
-        table.add_row(r.id, f"{r.started_at:%Y-%m-%d %H:%M:%S %Z}", r.status, r.user, r.host, (r.error or "")[:80])
-    console.print(table)
+        table.add_row(r.id, r.kind, f"{r.started_at:%Y-%m-%d %H:%M:%S %Z}", r.status, r.user, r.host,
+                      (r.error or "")[:80])
+    Console(width=max(console.width, WIDE)).print(table)
 
 
 @app.command()

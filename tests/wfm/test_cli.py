@@ -65,7 +65,9 @@ def test_demo_end_to_end(in_tmp):
     r = runner.invoke(app, ["demo", "--workers", "1"])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["runs"])
-    assert r.output.count("succeeded") == 2
+    lines = r.output.splitlines()
+    assert sum("pipeline" in ln and "succeeded" in ln for ln in lines) == 2
+    assert sum("schedule_import" in ln for ln in lines) == 2
     r = runner.invoke(app, ["report", "--config", "wfm-data/sample/centre.toml", "--out", "again.html"])
     assert r.exit_code == 0 and os.path.getsize(in_tmp / "again.html") > 10_000
 

@@ -237,7 +237,7 @@ def test_sample_centre_files_import(engine, sample_config, sample_dir):
     from wfm.sample import import_sample
 
     reports = import_sample(engine, sample_config, sample_dir)
-    assert len(reports) == 4
+    assert len(reports) == 5
     for rep in reports:
         assert rep.ok, rep.summary()
         assert rep.rows_written == rep.rows_read

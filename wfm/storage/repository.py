@@ -261,10 +261,12 @@ def read_run(conn: Connection, run_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def latest_run_id(conn: Connection) -> str | None:
+def latest_run_id(conn: Connection, kind: str = "pipeline") -> str | None:
+    """The newest finished run of ``kind`` (succeeded or partial)."""
     c = t.pipeline_runs.c
     return conn.execute(
-        select(c.id).where(c.status.in_(["succeeded", "partial"])).order_by(c.started_at.desc()).limit(1)
+        select(c.id).where(c.kind == kind).where(c.status.in_(["succeeded", "partial"]))
+        .order_by(c.started_at.desc()).limit(1)
     ).scalar()
 
 
