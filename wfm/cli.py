@@ -134,13 +134,14 @@ def _fmt(v, pct: bool = False) -> str:
 def _print_summary(result) -> None:
     table = Table(title=f"run {result.run_id}: {result.status}")
     for col in ("queue", "grid", "forecast contacts", "backtest WAPE", "pred. SL*", "gross req. h",
-                "scheduled h", "open shifts", "realisation (a)", "in band (b)"):
+                "scheduled h", "open shifts", "realisation (a)", "in band (b)", "adherence"):
         table.add_column(col, justify="left" if col in ("queue", "grid") else "right", no_wrap=col in ("queue", "grid"))
     for qid, s in result.summary.items():
         table.add_row(qid, s.get("grid", ""), _fmt(s.get("forecast_volume")), _fmt(s.get("backtest_wape"), True),
                       _fmt(s.get("mean_predicted_sl"), True), _fmt(s.get("required_gross_hours")),
                       _fmt(s.get("scheduled_paid_hours")), _fmt(s.get("open_shifts")),
-                      _fmt(s.get("realisation"), True), _fmt(s.get("realisation_in_band"), True))
+                      _fmt(s.get("realisation"), True), _fmt(s.get("realisation_in_band"), True),
+                      _fmt(s.get("adherence"), True))
     wide = Console(width=max(console.width, WIDE))
     wide.print(table)
     wide.print("* service level on offered contacts (Erlang A or C, see the report), volume-weighted over the horizon; "

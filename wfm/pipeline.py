@@ -367,6 +367,8 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
 
             stage("metrics", realisation_queue,
                   lambda p: (p, segments[segments["agent_id"].map(primary) == p.queue.id], available), store_real)
+            if len(events):
+                _store_adherence(engine, config, run_id, events, start, summary, log)
     finally:
         pool.shutdown(wait=True)
     result.summary = summary
@@ -404,6 +406,35 @@ def _assign_and_store(engine: Engine, config: CentreConfig, run_id: str, scheds:
             summary[qid]["open_shifts"] = open_shifts
         except Exception as exc:  # noqa: BLE001
             fail(qid, "schedule", exc)
+
+
+def _store_adherence(engine: Engine, config: CentreConfig, run_id: str, events: pd.DataFrame, start: date,
+                     summary: dict[str, dict[str, Any]], log: Callable[[str], None]) -> None:
+    """Adherence per agent and local day for the days with agent events before ``start``,
+    against the latest stored schedule of those days (stored under this run)."""
+    from wfm.period_metrics import adherence_report
+
+    with engine.connect() as conn:
+        agents = repo.read_agents(conn)
+    site_of = dict(zip(agents["id"], agents["site_id"]))
+    last = start - timedelta(days=1)
+    rows = []
+    for site in config.sites:
+        first = events["timestamp"].min().tz_convert(site.timezone).date()
+        rep = adherence_report(engine, config, first, last, timezone=site.timezone)
+        if rep.per_agent.empty:
+            continue
+        mine = rep.per_agent[rep.per_agent["agent_id"].map(site_of) == site.id]
+        rows.append(mine.assign(day=mine["day"].astype(str), schedule_run_id=rep.schedule_run))
+    if not rows:
+        log("adherence: no stored schedule covers the days with agent events")
+        return
+    frame = pd.concat(rows, ignore_index=True)
+    with engine.begin() as conn:
+        repo.upsert(conn, t.adherence_daily, frame.assign(run_id=run_id))
+    for qid, grp in frame.groupby("queue_id"):
+        if qid in summary:
+            summary[qid]["adherence"] = float(grp["in_adherence_seconds"].sum() / grp["scheduled_seconds"].sum())
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> float | None:

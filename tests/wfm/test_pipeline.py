@@ -90,3 +90,22 @@ def test_parallel_run_equals_in_process_run(tmp_path, sample_config, sample_dir)
             sa, _ = repo.read_shifts(conn, one.run_id, q.id)
             sb, _ = repo.read_shifts(conn, two.run_id, q.id)
             pd.testing.assert_frame_equal(sa[["agent_id", "start", "end"]], sb[["agent_id", "start", "end"]])
+
+
+def test_pipeline_stores_daily_adherence_against_the_stored_schedule(tmp_path, sample_config, sample_dir):
+    from sqlalchemy import select
+
+    from wfm.storage import connect
+
+    engine = connect(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    _load_sample(engine, sample_config, sample_dir)
+    result = run_pipeline(engine, sample_config, workers=1, progress=False, queue_ids=["lyon_voice"])
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.adherence_daily).where(t.adherence_daily.c.run_id == result.run_id)).mappings().all()
+    df = pd.DataFrame(rows)
+    assert len(df) > 100 and df["adherence"].between(0, 1).all()
+    assert set(df["day"]) == {"2026-11-26", "2026-11-27", "2026-11-28"}      # the three event days
+    voice = df[df["queue_id"] == "lyon_voice"]
+    expected = voice["in_adherence_seconds"].sum() / voice["scheduled_seconds"].sum()
+    assert result.summary["lyon_voice"]["adherence"] == pytest.approx(expected)
+    assert df["schedule_run_id"].nunique() == 1 and df["schedule_run_id"].iloc[0] != result.run_id

@@ -227,3 +227,15 @@ realisation = Table(
     Column("in_band", Boolean),
     Column("required_basis", String(64), nullable=False),
 )
+
+adherence_daily = Table(
+    "adherence_daily", metadata,
+    Column("run_id", String(32), ForeignKey("pipeline_runs.id"), primary_key=True),
+    Column("agent_id", String(64), primary_key=True),
+    Column("day", String(10), primary_key=True, doc="local day of the agent's site, YYYY-MM-DD"),
+    Column("queue_id", String(64)),
+    Column("scheduled_seconds", Float, nullable=False),
+    Column("in_adherence_seconds", Float, nullable=False),
+    Column("adherence", Float, nullable=False, doc="time in the scheduled activity / scheduled time, 0-1"),
+    Column("schedule_run_id", String(32), nullable=False, doc="the run whose schedule was compared"),
+)
