@@ -159,6 +159,10 @@ def required_agents(volume, aht_seconds, *, interval_minutes: int, model: str = 
                          "asa_target_seconds or max_occupancy")
     vol, load, server_aht, per_agent, pat = _prepare(volume, aht_seconds, interval_minutes, model, patience_seconds,
                                                      concurrency, concurrency_model, sl_threshold_seconds)
+    if len(vol) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in ("agents", "feasible", "binding", "service_level",
+                                                                  "abandon_rate", "asa_seconds", "occupancy",
+                                                                  "p_wait", "load_erlangs")})
     threshold = sl_threshold_seconds or 0.0
     at_detail = _metrics_fn(model, load, server_aht, per_agent, pat, threshold)
     # the search needs ASA only for an ASA target; otherwise Erlang A's closed form suffices

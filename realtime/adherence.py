@@ -177,9 +177,11 @@ def exceptions(schedule: pd.DataFrame, actual: pd.DataFrame, *, available_codes:
                          "actual": g["actual"].first()}).reset_index(drop=True)
 
 
-def conformance(schedule: pd.DataFrame, actual: pd.DataFrame, *, working_codes: Iterable[str]) -> pd.DataFrame:
-    """Per agent: worked seconds in ``working_codes`` (available/productive activities) ÷
-    scheduled seconds in them, regardless of when (can exceed 1)."""
+def conformance(schedule: pd.DataFrame, actual: pd.DataFrame, *, working_codes: Iterable[str],
+                teams: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per agent (or, with ``teams`` mapping agent → team, per team): worked seconds in
+    ``working_codes`` (available/productive activities) ÷ scheduled seconds in them,
+    regardless of when (can exceed 1)."""
     codes = set(working_codes)
     sched = _segments(schedule, "schedule")
     act = _segments(actual, "actual")
@@ -189,5 +191,8 @@ def conformance(schedule: pd.DataFrame, actual: pd.DataFrame, *, working_codes: 
         s=lambda d: (d["end"] - d["start"]).dt.total_seconds()).groupby("agent_id")["s"].sum()
     out = pd.DataFrame({"scheduled_seconds": sched_s})
     out["worked_seconds"] = act_s.reindex(out.index).fillna(0.0)
+    if teams is not None:
+        out = out.groupby(out.index.map(lambda a: teams.get(a, "(no team)"))).sum()
+        out.index.name = "team"
     out["conformance"] = out["worked_seconds"] / out["scheduled_seconds"]
     return out.reset_index()

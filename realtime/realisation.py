@@ -43,3 +43,15 @@ def band_share(in_band) -> float:
     """Share (0–1) of scored intervals inside the band."""
     s = pd.Series(in_band, dtype="boolean").dropna()
     return float(s.mean()) if len(s) else float("nan")
+
+
+def realisation_by_period(frame: pd.DataFrame, period) -> pd.DataFrame:
+    """Daily / weekly / monthly figures from per-interval rows (``required_fte``,
+    ``realisation``, ``in_band``): form (a) averaged weighted by required FTE, form (b) the
+    share of scored intervals in band. ``period`` labels each row (e.g. its local date)."""
+    rows = []
+    for key, g in frame.groupby(np.asarray(period)):
+        rows.append({"period": key, "required_fte": float(g["required_fte"].sum()),
+                     "realisation": weighted_realisation(g["required_fte"], g["realisation"]),
+                     "in_band": band_share(g["in_band"]), "intervals": int((g["required_fte"] > 0).sum())})
+    return pd.DataFrame(rows)

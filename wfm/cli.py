@@ -217,8 +217,10 @@ def metrics_cmd(config: ConfigOpt = Path("centre.toml"),
                 day: Annotated[Optional[str], typer.Option(help="one local day YYYY-MM-DD")] = None,
                 from_: Annotated[Optional[str], typer.Option("--from", help="first day")] = None,
                 to: Annotated[Optional[str], typer.Option(help="last day")] = None,
+                lead_days: Annotated[int, typer.Option(help="forecast accuracy of forecasts made this many "
+                                                            "days ahead")] = 0,
                 database_url: DbOpt = None) -> None:
-    """Service and staffing metrics per queue for a day or period (COPC definitions)."""
+    """Service, staffing and forecast-accuracy metrics per queue for a day or period (COPC definitions)."""
     from wfm.period_metrics import service_report
 
     cfg = _config(config)
@@ -238,6 +240,23 @@ def metrics_cmd(config: ConfigOpt = Path("centre.toml"),
     wide.print("Service level and abandon rate on offered contacts; ASA over answered; AHT incl. after-call work; "
                "occupancy = productive / (productive + available); utilisation = (productive + available) / paid; "
                "realisation vs the requirement of the actual volume.")
+    from wfm.period_metrics import accuracy_report
+
+    acc = accuracy_report(_engine(database_url), cfg, first, last, lead_days=lead_days)
+    if acc.empty:
+        wide.print(f"forecast accuracy: no stored forecast covers {first}..{last}"
+                   + (f" made {lead_days} day(s) ahead" if lead_days else ""))
+        return
+    table = Table(title=f"forecast accuracy (COPC Annex 2), forecasts made >= {lead_days} day(s) ahead")
+    for c in ("queue", "run", "volume WAPE", "bias", "AHT WAPE", "staff dev. (daily)", "schedule acc. ±10%",
+              "peak acc.", "steady-state acc."):
+        table.add_column(c, no_wrap=c in ("queue", "run"))
+    for r in acc.to_dict("records"):
+        table.add_row(r["queue_id"], r["forecast_run"], _pct(r["volume_wape"]), _pct(r["volume_bias"]),
+                      _pct(r["aht_wape"]), _pct(r["staff_forecast_deviation"]),
+                      _pct(r["schedule_forecast_accuracy"]), _pct(r["peak_accuracy"]),
+                      _pct(r["steady_state_accuracy"]))
+    wide.print(table)
 
 
 @app.command()

@@ -121,3 +121,95 @@ def service_report(engine: Engine, config: CentreConfig, first: date, last: date
                            realisation_in_band=realtime.band_share(real["in_band"]))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def accuracy_report(engine: Engine, config: CentreConfig, first: date, last: date, *, lead_days: int = 0,
+                    band: tuple[float, float] = (0.10, 0.10), tolerance: float = 0.10) -> pd.DataFrame:
+    """COPC Annex 2 forecast accuracy per queue over local days ``first``..``last``, of the
+    newest stored forecast made at least ``lead_days`` before ``first``: volume and AHT
+    WAPE / bias, staff forecast accuracy (daily mean absolute % deviation of required FTE
+    hours), schedule forecast accuracy (share of intervals whose actual requirement lies
+    within +``band[0]`` / −``band[1]`` of the forecast one), peak and steady-state arrival
+    accuracy (± ``tolerance``). The actual requirement is the same model and targets applied
+    to the actual volume and AHT."""
+    from sqlalchemy import select
+
+    import capacity
+    from wfm.grid import open_mask
+    from wfm.storage import tables as t
+
+    rows = []
+    for q in config.queues:
+        tz = config.queue_timezone(q.id)
+        lo, hi = _utc_span(first, last, tz)
+        made_by = pd.Timestamp(first - timedelta(days=lead_days), tz=tz).tz_convert("UTC")
+        r, f = t.pipeline_runs.c, t.forecasts.c
+        with engine.connect() as conn:
+            run_id = conn.execute(
+                select(r.id).join(t.forecasts, f.run_id == r.id).where(r.kind == "pipeline")
+                .where(r.started_at <= made_by.to_pydatetime() if lead_days else True)
+                .where(f.queue_id == q.id).where(f.kind == "forecast")
+                .where(f.interval_start >= lo.to_pydatetime()).where(f.interval_start < hi.to_pydatetime())
+                .order_by(r.started_at.desc()).limit(1)).scalar()
+            if run_id is None:
+                continue
+            fc = repo.read_run_frame(conn, t.forecasts, run_id, q.id, kind="forecast")
+            req = repo.read_run_frame(conn, t.requirements, run_id, q.id)
+            act = repo.read_actuals(conn, q.id, lo.to_pydatetime(), hi.to_pydatetime())
+        fc = fc[(fc["interval_start"] >= lo) & (fc["interval_start"] < hi)]
+        both = fc.merge(act, on="interval_start", how="inner").merge(
+            req[["interval_start", "agents_net"]], on="interval_start", how="left")
+        if both.empty:
+            continue
+        handled = both["answered"].fillna(both["offered"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            actual_aht = (both["handle_seconds"] / handled).where(handled > 0)
+        local = pd.DatetimeIndex(both["interval_start"]).tz_convert(tz)
+        frame = pd.DataFrame({"interval_start": both["interval_start"], "volume": both["offered"].astype(float),
+                              "aht_seconds": actual_aht.fillna(both["aht_seconds"]).to_numpy(),
+                              "shrinkage": 0.0, "concurrency": both["concurrency_x"] if "concurrency_x" in both
+                              else float(q.concurrency)})
+        actual_req = capacity.requirements(frame, q, open_mask=open_mask(local, q.open_hours, q.interval_minutes),
+                                           timezone=tz)["agents_net"].to_numpy()
+        day = np.asarray(local.date)
+        vol = realtime.volume_errors(both["volume"], both["offered"])
+        busy = handled > 0
+        aht = realtime.volume_errors((both["aht_seconds"] * handled)[busy], both["handle_seconds"][busy].fillna(0))
+        staff = realtime.staff_forecast_accuracy(both["agents_net"].fillna(0), actual_req, day)
+        rows.append({"queue_id": q.id, "forecast_run": run_id, "intervals": len(both),
+                     "volume_wape": vol["wape"], "volume_bias": vol["bias"], "aht_wape": aht["wape"],
+                     "staff_forecast_deviation": staff.attrs["mean_deviation"],
+                     "schedule_forecast_accuracy": realtime.schedule_forecast_accuracy(
+                         both["agents_net"].fillna(0), actual_req, over=band[0], under=band[1]),
+                     "peak_accuracy": realtime.peak_forecast_accuracy(both["volume"], both["offered"], day,
+                                                                      tolerance=tolerance),
+                     "steady_state_accuracy": realtime.steady_state_arrival_accuracy(
+                         both["volume"], both["offered"], day, tolerance=tolerance)})
+    return pd.DataFrame(rows)
+
+
+def desk_from_store(engine: Engine, config: CentreConfig, day: date, until: pd.Timestamp | None = None
+                    ) -> realtime.Desk:
+    """A :class:`realtime.Desk` for a day: the latest schedule covering it, the newest
+    pipeline run's requirements, and the day's actuals and agent events up to ``until``
+    (default: now) — later events are fed with ``Desk.ingest`` as they arrive."""
+    from wfm.storage import tables as t
+
+    tz = config.sites[0].timezone
+    lo, hi = _utc_span(day, day, tz)
+    lo, hi = lo - pd.Timedelta(hours=14), hi + pd.Timedelta(hours=14)  # every site's local day
+    with engine.connect() as conn:
+        _, schedule = repo.read_schedule(conn, lo.to_pydatetime(), hi.to_pydatetime())
+        agents = repo.read_agents(conn)
+        run_id = repo.latest_run_id(conn)
+        req = repo.read_run_frame(conn, t.requirements, run_id) if run_id else pd.DataFrame()
+        actuals = pd.concat([repo.read_actuals(conn, q.id, lo.to_pydatetime(), hi.to_pydatetime())
+                             for q in config.queues], ignore_index=True)
+        upto = min(hi, pd.Timestamp.now(tz="UTC") if until is None else pd.Timestamp(until).tz_convert("UTC"))
+        events = repo.read_agent_events(conn, lo.to_pydatetime(), upto.to_pydatetime())
+    queue_of = {a: (s[0] if len(s) else None) for a, s in zip(agents.get("id", []), agents.get("skills", []))}
+    desk = realtime.Desk(schedule, available_codes=[a.id for a in config.activity_codes if a.available],
+                         state_map=config.state_map, requirements=req if len(req) else None,
+                         actuals=actuals if len(actuals) else None, agent_queue=queue_of)
+    desk.ingest(events)
+    return desk

@@ -166,6 +166,8 @@ def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: 
     last = segments["end"].max().tz_convert(plan.timezone).date()
     index = intervals(first, min(last, plan.start - timedelta(days=1)) + timedelta(days=1), plan.timezone,
                       q.interval_minutes)
+    if len(index) == 0:  # the agent events all lie on or after the planned days
+        return pd.DataFrame()
     act = hist.set_index("interval_start").reindex(index.tz_convert("UTC"))
     handled = act["answered"].fillna(act["offered"]).fillna(0)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -145,6 +145,8 @@ def test_patience_is_never_silently_ignored():
     r = required_agents([0.0, 0.0], 180, interval_minutes=30, patience_seconds=300, sl_target=0.8,
                         sl_threshold_seconds=20)                      # a closed day: nothing to staff
     assert r["agents"].tolist() == [0, 0] and r["service_level"].tolist() == [1, 1]
+    assert required_agents([], 180, interval_minutes=30, patience_seconds=300, sl_target=0.8,
+                           sl_threshold_seconds=20).empty
 
 
 @settings(max_examples=60, deadline=None)

@@ -66,6 +66,10 @@ def test_conformance_regardless_of_when():
     act = frame(seg("a", "10:00", "14:30", "available"), seg("a", "14:30", "15:00", "lunch"))
     c = conformance(sched, act, working_codes=AVAILABLE).iloc[0]
     assert c["conformance"] == pytest.approx(4.5 / 4)                          # worked more, later
+    sched2 = pd.concat([sched, frame(seg("b", "09:00", "13:00", "on_contact"))])
+    act2 = pd.concat([act, frame(seg("b", "09:00", "11:00", "available"))])
+    team = conformance(sched2, act2, working_codes=AVAILABLE, teams={"a": "t1", "b": "t1"}).iloc[0]
+    assert team["team"] == "t1" and team["conformance"] == pytest.approx((4.5 + 2) / 8)
 
 
 def test_bad_segments_are_refused():

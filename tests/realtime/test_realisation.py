@@ -120,3 +120,12 @@ def test_deferred_timeliness_backlog_and_aging_from_counts():
         deferred_service([0, 0], [1, 0], interval_minutes=60, cycle_time_seconds=3600)
     assert deferred_service([0, 0], [1, 0], interval_minutes=60, cycle_time_seconds=3600,
                             initial_backlog=1)["timeliness"] == 1.0
+
+
+def test_daily_figures_weighted_by_required_fte():
+    r = realtime.interval_realisation([15, 5, 10, 0], [14.5, 6, 10, 2])
+    days = realtime.realisation_by_period(r, ["d1", "d1", "d2", "d2"])
+    d1 = days.set_index("period").loc["d1"]
+    assert d1["realisation"] == pytest.approx((15 * (1 - 0.5 / 15) + 5 * (1 - 1 / 5)) / 20)
+    assert d1["in_band"] == pytest.approx(0.5)                    # 96.7 % in, 120 % out
+    assert days.set_index("period").loc["d2", "intervals"] == 1   # nothing required at the last interval

@@ -93,6 +93,7 @@ def test_adherence_and_metrics_commands_on_the_sample(sample_db, sample_dir):
     assert r.exit_code == 0, r.output
     assert "montreal_voice" in r.output and "30-min intervals, America/Toronto" in r.output
     assert "Service level and abandon rate on offered contacts" in r.output
+    assert "forecast accuracy: no stored forecast covers" in r.output
     r = runner.invoke(app, ["adherence", "-c", cfg, "--database-url", sample_db, "--day", "2025-01-01"])
     assert r.exit_code == 1 and "no schedule stored" in r.output
     r = runner.invoke(app, ["metrics", "-c", cfg, "--database-url", sample_db, "--day", "27/11/2026"])

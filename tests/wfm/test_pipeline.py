@@ -109,3 +109,26 @@ def test_pipeline_stores_daily_adherence_against_the_stored_schedule(tmp_path, s
     expected = voice["in_adherence_seconds"].sum() / voice["scheduled_seconds"].sum()
     assert result.summary["lyon_voice"]["adherence"] == pytest.approx(expected)
     assert df["schedule_run_id"].nunique() == 1 and df["schedule_run_id"].iloc[0] != result.run_id
+
+
+def test_forecast_accuracy_of_a_stored_forecast_and_the_desk_from_storage(tmp_path, sample_config, sample_dir):
+    from datetime import date
+
+    from wfm.period_metrics import accuracy_report, desk_from_store
+    from wfm.storage import connect
+
+    engine = connect(f"sqlite:///{tmp_path / 'f.sqlite'}")
+    _load_sample(engine, sample_config, sample_dir)
+    # plan the last history week as if it were the future, then measure that forecast
+    run_pipeline(engine, sample_config, workers=1, progress=False, start=date(2026, 11, 23),
+                 queue_ids=["lyon_voice", "montreal_voice"])
+    acc = accuracy_report(engine, sample_config, date(2026, 11, 23), date(2026, 11, 28)).set_index("queue_id")
+    assert set(acc.index) == {"lyon_voice", "montreal_voice"}
+    for q in acc.index:
+        assert 0 < acc.loc[q, "volume_wape"] < 0.5
+        assert 0 <= acc.loc[q, "schedule_forecast_accuracy"] <= 1
+        assert 0 <= acc.loc[q, "staff_forecast_deviation"] < 1
+    now = pd.Timestamp("2026-11-27 10:00", tz="Europe/Paris")
+    desk = desk_from_store(engine, sample_config, date(2026, 11, 27), until=now)
+    poll = desk.poll(now, "lyon_voice")
+    assert poll["staffed"] > 0 and poll["required"] is not None and poll["offered"] > 0
