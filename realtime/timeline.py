@@ -4,8 +4,9 @@ An event says "from this timestamp the agent is in this state". Each agent's eve
 sorted by time (ties keep file order after a stable sort on state name, so the result is
 deterministic); exact duplicates are collapsed; a segment runs until the agent's next
 event or, for the last one, until ``day_end`` (a missing logout is closed there and
-reported). States not in the mapping are reported and count as not available; events of
-agents missing from the roster are reported and kept out.
+reported). A "state:reason" key of the mapping (e.g. ``aux:3``) wins over the state alone.
+States not in the mapping are reported and count as not available; events of agents
+missing from the roster are reported and kept out.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def timelines(events: pd.DataFrame, day_end: pd.Timestamp, state_map: dict[str, 
     if events.empty:
         return pd.DataFrame(columns=["agent_id", "start", "end", "state", "activity"]), rep
     ev = events[["agent_id", "timestamp", "state"]].copy()
+    if "reason_code" in events:
+        # "state:reason" keys (e.g. "aux:3" -> training) take precedence over the state alone
+        reason = events["reason_code"].fillna("").astype(str).str.strip()
+        keyed = ev["state"].str.lower() + ":" + reason.str.lower()
+        ev["state"] = np.where((reason != "") & keyed.isin(list(smap)), ev["state"] + ":" + reason, ev["state"])
     ev["timestamp"] = pd.to_datetime(ev["timestamp"], utc=True)
     if known_agents is not None:
         unknown = ~ev["agent_id"].isin(set(known_agents))

@@ -129,3 +129,13 @@ def test_daily_figures_weighted_by_required_fte():
     assert d1["realisation"] == pytest.approx((15 * (1 - 0.5 / 15) + 5 * (1 - 1 / 5)) / 20)
     assert d1["in_band"] == pytest.approx(0.5)                    # 96.7 % in, 120 % out
     assert days.set_index("period").loc["d2", "intervals"] == 1   # nothing required at the last interval
+
+
+def test_reason_codes_refine_the_state_mapping():
+    ev = pd.DataFrame({"agent_id": ["a", "a", "a"], "state": ["Aux", "Aux", "Logged_Out"],
+                       "reason_code": ["3", "7", ""],
+                       "timestamp": pd.to_datetime(["2026-01-05 09:00Z", "2026-01-05 09:30Z", "2026-01-05 10:00Z"])})
+    smap = {**realtime.DEFAULT_STATE_MAP, "aux:3": "training", "aux": "break"}
+    seg, rep = realtime.timelines(ev, pd.Timestamp("2026-01-05 12:00Z"), smap)
+    assert seg["activity"].tolist() == ["training", "break", "offline"]
+    assert rep.unknown_states == {}
