@@ -20,6 +20,20 @@ def traffic_erlangs(volume, aht_seconds, interval_minutes: float) -> np.ndarray:
     return np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float) / (interval_minutes * 60.0)
 
 
+def product_series(ratio, shape) -> np.ndarray:
+    """1 + Σ_{k≥1} Π_{i=1..k} ratio(i), summed until the terms are negligible (1e-17 of the
+    total) — for series whose ratios fall below 1, as in the regions where it is used."""
+    term = np.ones(shape)
+    total = np.ones(shape)
+    i = 0
+    while True:
+        i += 1
+        term = term * ratio(i)
+        total += term
+        if not (term > 1e-17 * total).any():
+            return total
+
+
 def log_inverse_erlang_b(agents, load) -> np.ndarray:
     """log(1/B(n, A)) for integer n ≥ 0 and load A ≥ 0 (Erlang B), without overflow.
 
@@ -40,16 +54,7 @@ def log_inverse_erlang_b(agents, load) -> np.ndarray:
     rest = pos & ~good  # n well below A: Σ_k Π_{i<k} (n−i)/A converges fast
     if rest.any():
         nn, aa = n[rest], a[rest]
-        term = np.ones(nn.shape)
-        total = np.ones(nn.shape)
-        k = 0
-        while True:
-            term = term * np.maximum(nn - k, 0) / aa
-            total += term
-            k += 1
-            if not (term > 1e-17 * total).any():
-                break
-        out[rest] = np.log(total)
+        out[rest] = np.log(product_series(lambda i: np.maximum(nn - (i - 1), 0) / aa, nn.shape))
     out[~pos] = np.where(n[~pos] >= 0, np.inf, 0.0)  # no load: B = 0 (1/B infinite) unless n = 0
     out[(~pos) & (n == 0)] = 0.0
     return out

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammainc, gammaln
 
-from capacity.erlang import log_inverse_erlang_b
+from capacity.erlang import log_inverse_erlang_b, product_series
 
 _TAIL = 40.0  # stop summing once terms are below e^-40 of the largest
 
@@ -159,15 +159,7 @@ def _log_regularized_lower_gamma(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     tiny = (p < 1e-280) & (y > 0)
     if tiny.any():
         aa, yy = a[tiny], y[tiny]
-        term = np.ones(aa.shape)
-        total = np.ones(aa.shape)
-        k = 0
-        while True:
-            k += 1
-            term = term * yy / (aa + k)
-            total += term
-            if not (term > 1e-17 * total).any():
-                break
+        total = product_series(lambda i: yy / (aa + i), aa.shape)
         out[tiny] = aa * np.log(yy) - yy - gammaln(aa + 1) + np.log(total)
     out[y <= 0] = -np.inf
     return out
