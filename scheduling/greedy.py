@@ -31,6 +31,18 @@ class ShiftRules:
 
 
 @dataclass(frozen=True)
+class RosterAgent:
+    """An agent as the assignment sees it: home site, skills (queue ids), fixed days off and
+    contract (:class:`wfm.model.Contract`)."""
+
+    id: str
+    site: str
+    skills: tuple[str, ...]
+    days_off: tuple[str, ...]
+    contract: Any
+
+
+@dataclass(frozen=True)
 class PlannedShift:
     """A shift in interval positions of the planning index: [start, end), lunch [l0, l1)."""
 
@@ -164,8 +176,7 @@ def assign_agents(shifts: pd.DataFrame, agents: list[Any], timezone_of: dict[str
                   booked: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] | None = None) -> tuple[pd.DataFrame, int]:
     """Give each shift (in start order) to the eligible agent with the fewest shifts so far.
 
-    ``agents``: objects with ``id``, ``site``, ``skills``, ``days_off`` and a ``contract``
-    (:class:`wfm.model.Contract`). Hard rules: the queue is among the agent's skills, the
+    ``agents``: :class:`RosterAgent` (or objects with the same attributes). Hard rules: the queue is among the agent's skills, the
     shift's length (start to end, minutes) is one of the contract's, it starts (local time)
     inside the contract's start window, not on a day off, one shift per local day, at most
     ``days_per_week_max`` shifts and ``weekly_hours_max`` paid hours per ISO week, at least

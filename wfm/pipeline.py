@@ -388,15 +388,7 @@ def _assign_and_store(engine: Engine, config: CentreConfig, run_id: str, scheds:
     with engine.connect() as conn:
         roster = repo.read_agents(conn)
 
-    @dataclass
-    class _Agent:
-        id: str
-        site: str
-        skills: list
-        days_off: list
-        contract: Any
-
-    agents = [_Agent(r.id, r.site_id, list(r.skills), list(r.days_off), contracts[r.contract_id])
+    agents = [scheduling.RosterAgent(r.id, r.site_id, tuple(r.skills), tuple(r.days_off), contracts[r.contract_id])
               for r in roster.itertuples() if r.contract_id in contracts]
     tz_of = {s.id: s.timezone for s in config.sites}
     booked: dict = {}

@@ -26,7 +26,7 @@ import pandas as pd
 from capacity.erlang import traffic_erlangs
 from capacity.erlang_a import erlang_a_metrics
 from capacity.staffing import required_agents
-from scheduling.greedy import ShiftRules, assign_agents, cover, shifts_frames
+from scheduling.greedy import RosterAgent, ShiftRules, assign_agents, cover, shifts_frames
 from wfm.config import CentreConfig, parse_config
 from wfm.grid import intervals, open_mask
 
@@ -351,12 +351,9 @@ def _roster_and_events(cfg: CentreConfig, staffing: dict[str, pd.DataFrame], end
                                "contract": contract, "skills": ";".join(skills), "days_off": ""})
     roster = pd.DataFrame(agents)
 
-    class _A:  # light objects for assign_agents
-        def __init__(self, r):
-            self.id, self.site, self.skills = r["agent_id"], r["site"], r["skills"].split(";")[:1]
-            self.days_off, self.contract = [], contracts[r["contract"]]
-
-    objs = [_A(r) for r in agents]
+    # each sample agent works its first skill only
+    objs = [RosterAgent(r["agent_id"], r["site"], tuple(r["skills"].split(";")[:1]), (), contracts[r["contract"]])
+            for r in agents]
     tz_of = {s.id: s.timezone for s in cfg.sites}
     booked: dict = {}
     schedule: list[tuple] = []

@@ -50,12 +50,11 @@ def test_cover_handles_dst_day():
     assert len(idx) == 46 and (coverage >= req).all()
 
 
-class _Agent:
-    def __init__(self, id, skills, days_off=(), contract=None):
-        self.id, self.site, self.skills, self.days_off = id, "s", list(skills), list(days_off)
-        self.contract = contract or Contract(id="c", shift_lengths_minutes=[480], days_per_week_max=5,
-                                             weekly_hours_max=40, min_rest_hours=11, earliest_start="06:00",
-                                             latest_start="14:00")
+def _Agent(id, skills, days_off=()):
+    return scheduling.RosterAgent(id, "s", tuple(skills), tuple(days_off),
+                                  Contract(id="c", shift_lengths_minutes=[480], days_per_week_max=5,
+                                           weekly_hours_max=40, min_rest_hours=11, earliest_start="06:00",
+                                           latest_start="14:00"))
 
 
 def test_assignment_respects_hard_rules():
