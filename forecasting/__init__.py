@@ -1,7 +1,8 @@
 """Forecasting: volume, AHT, shrinkage and concurrency per interval."""
 
 from forecasting.intraday import reforecast_rest_of_day
-from forecasting.models import MODELS, forecast, forecast_aht, forecast_slot_mean
+from forecasting.models import MODELS, Ensemble, forecast, forecast_aht, forecast_slot_mean, rolling_backtest
+from forecasting.profile import DailyProfile, RecentSlotAverage
 from forecasting.naive import SeasonalNaive, SlotAverage, slot_keys
 
-__all__ = ["reforecast_rest_of_day", "MODELS", "forecast", "forecast_aht", "forecast_slot_mean", "SeasonalNaive", "SlotAverage", "slot_keys"]
+__all__ = ["reforecast_rest_of_day", "Ensemble", "rolling_backtest", "DailyProfile", "RecentSlotAverage", "MODELS", "forecast", "forecast_aht", "forecast_slot_mean", "SeasonalNaive", "SlotAverage", "slot_keys"]

@@ -9,8 +9,30 @@ import numpy as np
 import pandas as pd
 
 from forecasting.naive import SeasonalNaive, SlotAverage
+from forecasting.profile import DailyProfile, RecentSlotAverage
 
-MODELS = {"seasonal_naive": SeasonalNaive}
+
+class Ensemble:
+    """Mean of the daily-total × profile and recent same-slot forecasts."""
+
+    name = "ensemble"
+
+    def __init__(self, timezone: str, exclude_days: Iterable[date] | None = None, **_):
+        self.members = [DailyProfile(timezone, exclude_days=exclude_days),
+                        RecentSlotAverage(timezone, exclude_days=exclude_days)]
+
+    def fit(self, history: pd.Series) -> "Ensemble":
+        for m in self.members:
+            m.fit(history)
+        return self
+
+    def predict(self, index: pd.DatetimeIndex) -> np.ndarray:
+        return np.mean([m.predict(index) for m in self.members], axis=0)
+
+
+MODELS = {"seasonal_naive": SeasonalNaive, "recent_slot_average": RecentSlotAverage,
+          "daily_profile": DailyProfile, "ensemble": Ensemble}
+AUTO_ORIGINS_WEEKS = (2, 1)  # rolling origins of the selection backtest, weeks before the end of history
 
 
 def _check_history(history: pd.Series, name: str = "history") -> None:
@@ -27,20 +49,69 @@ def _check_history(history: pd.Series, name: str = "history") -> None:
         raise ValueError(f"{name} has negative values at {list(idx[bad][:3])}")
 
 
-def forecast(history: pd.Series, index: pd.DatetimeIndex, *, timezone: str, model: str = "seasonal_naive",
+def _point(model: str, timezone: str, holidays, history: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
+    cls = MODELS[model]
+    fitted = (cls(timezone=timezone, exclude_days=holidays) if model != "seasonal_naive"
+              else cls(timezone=timezone, exclude_days=holidays)).fit(history)
+    out = fitted.predict(index)
+    return out["forecast"].to_numpy() if isinstance(out, pd.DataFrame) else np.asarray(out, dtype=float)
+
+
+def rolling_backtest(history: pd.Series, *, timezone: str, models: Iterable[str], holidays=None,
+                     origins_weeks: Iterable[int] = AUTO_ORIGINS_WEEKS, horizon_days: int = 7) -> dict[str, dict]:
+    """Re-forecast the weeks after each origin (``origins_weeks`` before the end of history)
+    from the history before it; per model: ``wape`` and the scaled residuals
+    (actual − forecast) ÷ √max(forecast, 1) used for prediction intervals."""
+    end = history.index.max()
+    out: dict[str, dict] = {m: {"abs": 0.0, "total": 0.0, "resid": []} for m in models}
+    for k in origins_weeks:
+        origin = (end - pd.Timedelta(weeks=k)).tz_convert(timezone).normalize() + pd.Timedelta(days=1)
+        train = history[history.index < origin]
+        test = history[(history.index >= origin) & (history.index < origin + pd.Timedelta(days=horizon_days))]
+        if len(test) == 0 or len(train) == 0 or train.index.max() - train.index.min() < pd.Timedelta(weeks=2):
+            continue
+        for m in models:
+            f = _point(m, timezone, holidays, train, pd.DatetimeIndex(test.index))
+            a = test.to_numpy(float)
+            out[m]["abs"] += float(np.abs(f - a).sum())
+            out[m]["total"] += float(a.sum())
+            out[m]["resid"].append((a - f) / np.sqrt(np.maximum(f, 1.0)))
+    return {m: {"wape": v["abs"] / v["total"] if v["total"] > 0 else np.nan,
+                "resid": np.concatenate(v["resid"]) if v["resid"] else np.array([])} for m, v in out.items()}
+
+
+def forecast(history: pd.Series, index: pd.DatetimeIndex, *, timezone: str, model: str = "auto",
              holidays: Iterable[date] | None = None, level: float = 0.8) -> pd.DataFrame:
     """Forecast contacts per interval at ``index`` from ``history`` (counts per interval start).
 
-    Returns a DataFrame indexed by ``index`` with ``forecast``, ``lower`` and ``upper``
-    (central prediction interval of ``level``); ``attrs`` records the model. Days in
-    ``holidays`` are not used as the pattern for ordinary days.
+    ``model``: one of :data:`MODELS` or ``"auto"`` (the lowest WAPE in a rolling-origin
+    backtest over the last weeks of history). Returns ``forecast``, ``lower``, ``upper``
+    (central prediction interval of ``level``, from the backtest's residuals scaled by
+    √forecast) indexed by ``index``; ``attrs`` record the model, the candidates' backtest
+    WAPE and the level. Days in ``holidays`` are not used as the pattern for ordinary days.
     """
     _check_history(history)
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; available: {sorted(MODELS)}")
-    fitted = MODELS[model](timezone=timezone, level=level, exclude_days=holidays).fit(history)
-    out = fitted.predict(pd.DatetimeIndex(index))
-    out.attrs["timezone"] = timezone
+    if model != "auto" and model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; available: auto, {', '.join(sorted(MODELS))}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    holidays = list(holidays or [])
+    candidates = list(MODELS) if model == "auto" else [model]
+    scores = rolling_backtest(history.dropna(), timezone=timezone, models=candidates, holidays=holidays)
+    usable = {m: v for m, v in scores.items() if np.isfinite(v["wape"])}
+    chosen = min(usable, key=lambda m: usable[m]["wape"]) if usable else (
+        "seasonal_naive" if model == "auto" else model)
+    idx = pd.DatetimeIndex(index)
+    point = np.maximum(_point(chosen, timezone, holidays, history, idx), 0.0)
+    resid = scores.get(chosen, {}).get("resid", np.array([]))
+    alpha = (1 - level) / 2
+    lo_q, hi_q = np.quantile(resid, [alpha, 1 - alpha]) if len(resid) >= 20 else (-1.2816, 1.2816)
+    scale = np.sqrt(np.maximum(point, 1.0))
+    out = pd.DataFrame({"forecast": point, "lower": np.where(point > 0, np.maximum(point + lo_q * scale, 0.0), 0.0),
+                        "upper": np.where(point > 0, point + hi_q * scale, 0.0)}, index=idx)
+    out.attrs.update(model=chosen, level=level, timezone=timezone,
+                     backtest_wape={m: v["wape"] for m, v in scores.items()},
+                     slots_without_history=int((point == 0).sum()))
     return out
 
 

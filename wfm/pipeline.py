@@ -87,7 +87,7 @@ def to_queue_grid(actuals: pd.DataFrame, interval_minutes: int, timezone: str) -
 
 
 def forecast_queue(plan: QueuePlan) -> dict[str, Any]:
-    """Volume (seasonal naive, holidays excluded from the pattern), AHT (weighted slot average),
+    """Volume (model chosen by rolling-origin backtest, holidays excluded from the pattern), AHT (weighted slot average),
     shrinkage and concurrency (slot averages) for the horizon, plus a backtest of the last
     ``backtest_days`` of history. Returns ``forecast`` and ``backtest`` frames and a detail dict."""
     q, tz = plan.queue, plan.timezone
@@ -256,7 +256,9 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
               "queues": [p.queue.id for p in plans], "centre": config.centre.name,
               "history_weeks": config.pipeline.history_weeks, "workers": workers,
               "band": list(config.pipeline.realisation_band),
-              "methods": {"forecast": "seasonal naive (weekly, local wall clock), holidays excluded",
+              "methods": {"forecast": "auto: lowest rolling-origin backtest WAPE among seasonal naive, recent "
+                                      "same-slot average, daily total x intraday profile and their ensemble "
+                                      "(local wall clock, holidays kept out of the pattern)",
                           "requirements": "Erlang A where the queue gives a patience (SL and abandon rate on "
                                           "offered), else Erlang C; gross = net/(1-shrinkage) rounded up",
                           "schedule": "greedy shift cover of gross requirement + rule-checked agent assignment",
