@@ -51,9 +51,15 @@ def evaluate(s, tz, origins, horizon_days=7):
     res["ensemble"] = (ens_err / tot, 0)
     return res
 
-us = load(str(DATA / "us_bank_2003_5min.csv"), "America/New_York", 15)
-il = load(str(DATA / "il_bank_1999_6min.csv"), "Asia/Jerusalem", 30)
-for name, s, tz in (("us", us, "America/New_York"), ("il", il, "Asia/Jerusalem")):
-    end = s.index.max()
-    origins = [pd.Timestamp((end - pd.Timedelta(weeks=k)).tz_convert(tz).normalize()) for k in range(8, 0, -1)]
-    print(name, {k: (round(v[0], 4), round(v[1], 2)) for k, v in evaluate(s, tz, origins).items()})
+
+def main() -> None:
+    us = load(str(DATA / "us_bank_2003_5min.csv"), "America/New_York", 15)
+    il = load(str(DATA / "il_bank_1999_6min.csv"), "Asia/Jerusalem", 30)
+    for name, s, tz in (("us", us, "America/New_York"), ("il", il, "Asia/Jerusalem")):
+        end = s.index.max()
+        origins = [pd.Timestamp((end - pd.Timedelta(weeks=k)).tz_convert(tz).normalize()) for k in range(8, 0, -1)]
+        print(name, {k: (round(v[0], 4), round(v[1], 2)) for k, v in evaluate(s, tz, origins).items()})
+
+
+if __name__ == "__main__":
+    main()
