@@ -53,10 +53,15 @@ def _queue_plots(conn, cfg: CentreConfig, run_id: str, qid: str) -> dict[str, An
     def local(s: pd.Series) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(s).tz_convert(tz).tz_localize(None)
 
-    if len(actual):  # put the closed hours back as gaps so lines do not bridge the nights
-        full = pd.date_range(actual["interval_start"].min(), actual["interval_start"].max(),
+    def with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+        """Put the closed hours back as gaps so lines do not bridge the nights."""
+        if frame.empty:
+            return frame
+        full = pd.date_range(frame["interval_start"].min(), frame["interval_start"].max(),
                              freq=f"{q.interval_minutes}min")
-        actual = actual.set_index("interval_start").reindex(full).rename_axis("interval_start").reset_index()
+        return frame.set_index("interval_start").reindex(full).rename_axis("interval_start").reset_index()
+
+    actual, bt = with_gaps(actual), with_gaps(bt)
 
     fig, ax = plt.subplots(figsize=(12, 3.4))
     if len(actual):
