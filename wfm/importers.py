@@ -95,14 +95,6 @@ class ImportReport:
         return "\n".join(lines)
 
 
-class ImportRejected(ValueError):
-    """Raised by :func:`import_frame` callers that prefer exceptions; carries the report."""
-
-    def __init__(self, report: ImportReport):
-        self.report = report
-        super().__init__(report.summary())
-
-
 # -- reading -------------------------------------------------------------------------------
 
 def _read_table(path: Path, mapping: ColumnMapping, report: ImportReport) -> pd.DataFrame | None:

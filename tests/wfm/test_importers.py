@@ -288,3 +288,15 @@ def test_schedule_import_and_its_errors(engine, cfg, tmp_path):
     rep = import_file(engine, "schedule", _write(tmp_path, bad, "b.csv"), cfg)
     assert not rep.ok
     assert {(e.line, e.column) for e in rep.errors} >= {(3, "start"), (4, "agent_id"), (5, "end"), (5, "activity")}
+
+
+def test_import_frame_applies_the_same_rules(engine, cfg):
+    from wfm.importers import import_frame
+
+    good = pd.DataFrame({"queue_id": ["voice"], "interval_start": ["2026-01-05T09:00:00+01:00"], "offered": [4]})
+    rep = import_frame(engine, "actuals", good, cfg, source="upload #1")
+    assert rep.ok and rep.rows_written == 1 and rep.file == "upload #1"
+    bad = good.assign(offered=[-4])
+    rep = import_frame(engine, "actuals", bad, cfg, source="upload #2")
+    assert not rep.ok and str(rep.errors[0]).startswith("upload #2:2 column 'offered'")
+    assert _count(engine) == 1
