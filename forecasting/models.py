@@ -103,6 +103,10 @@ def forecast(history: pd.Series, index: pd.DatetimeIndex, *, timezone: str, mode
         "seasonal_naive" if model == "auto" else model)
     idx = pd.DatetimeIndex(index)
     point = np.maximum(_point(chosen, timezone, holidays, history, idx), 0.0)
+    factor, seen = holiday_factor(history, timezone, holidays)
+    on_holiday = np.isin(np.asarray(idx.tz_convert(timezone).date), np.array(sorted(holidays), dtype=object))
+    if on_holiday.any() and seen:
+        point = np.where(on_holiday, point * factor, point)
     resid = scores.get(chosen, {}).get("resid", np.array([]))
     alpha = (1 - level) / 2
     lo_q, hi_q = np.quantile(resid, [alpha, 1 - alpha]) if len(resid) >= 20 else (-1.2816, 1.2816)
@@ -111,8 +115,28 @@ def forecast(history: pd.Series, index: pd.DatetimeIndex, *, timezone: str, mode
                         "upper": np.where(point > 0, point + hi_q * scale, 0.0)}, index=idx)
     out.attrs.update(model=chosen, level=level, timezone=timezone,
                      backtest_wape={m: v["wape"] for m, v in scores.items()},
-                     slots_without_history=int((point == 0).sum()))
+                     slots_without_history=int((point == 0).sum()),
+                     holiday_intervals=int(on_holiday.sum()),
+                     holiday_factor=float(factor) if seen else None)
     return out
+
+
+def holiday_factor(history: pd.Series, timezone: str, holidays: Iterable[date]) -> tuple[float, int]:
+    """Median ratio of a past holiday's volume to the mean of the same weekday in the four
+    weeks around it (holidays excluded), and how many past holidays it rests on. Holidays in
+    the horizon are forecast at their weekday's level times this factor (1 when none seen)."""
+    hol = set(holidays)
+    if not hol or history.empty:
+        return 1.0, 0
+    local = pd.DatetimeIndex(history.index).tz_convert(timezone)
+    totals = pd.Series(history.to_numpy(float)).groupby(np.asarray(local.date)).sum()
+    ratios = []
+    for d in sorted(hol & set(totals.index)):
+        around = [d + pd.Timedelta(weeks=k).to_pytimedelta() for k in (-2, -1, 1, 2)]
+        normal = [totals[a] for a in around if a in totals.index and a not in hol]
+        if normal and np.mean(normal) > 0:
+            ratios.append(totals[d] / np.mean(normal))
+    return (float(np.median(ratios)), len(ratios)) if ratios else (1.0, 0)
 
 
 def forecast_aht(volume: pd.Series, handle_seconds: pd.Series, index: pd.DatetimeIndex, *, timezone: str,

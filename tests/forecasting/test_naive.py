@@ -92,3 +92,20 @@ def test_auto_selects_by_backtest_and_states_its_choice():
     assert fc.attrs["model"] == min(wape, key=wape.get)
     assert wape[fc.attrs["model"]] < wape["seasonal_naive"]                   # noisy series: averaging wins
     assert (fc["lower"] <= fc["forecast"]).all() and (fc["forecast"] <= fc["upper"]).all()
+
+
+def test_holiday_in_the_horizon_is_forecast_at_the_learned_holiday_level():
+    hist_idx = intervals(date(2026, 9, 7), date(2026, 11, 16), TZ, 60)
+    local = hist_idx.tz_convert(TZ)
+    open_ = (local.hour >= 8) & (local.hour < 18)
+    values = np.where(local.date == date(2026, 11, 11), 10.0, 50.0)               # a past holiday at 20 %
+    history = pd.Series(values, index=hist_idx)[open_]
+    future = intervals(date(2026, 11, 16), date(2026, 11, 23), TZ, 60)
+    holidays = [date(2026, 11, 11), date(2026, 11, 18)]                            # one past, one ahead
+    fc = forecasting.forecast(history, future, timezone=TZ, holidays=holidays)
+    f_local = future.tz_convert(TZ)
+    on_day = (f_local.date == date(2026, 11, 18)) & (f_local.hour >= 8) & (f_local.hour < 18)
+    assert fc.attrs["holiday_factor"] == pytest.approx(0.2) and fc.attrs["holiday_intervals"] == 24
+    np.testing.assert_allclose(fc["forecast"][on_day], 10.0)
+    others = (f_local.date != date(2026, 11, 18)) & (f_local.hour >= 8) & (f_local.hour < 18)
+    np.testing.assert_allclose(fc["forecast"][others], 50.0)
