@@ -22,7 +22,7 @@ level on **offered** contacts (abandoned contacts stay in the denominator), ASA 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammainc, gammaln
+from scipy.special import gammainc, gammaln
 
 from capacity.erlang import log_inverse_erlang_b, product_series
 

@@ -50,10 +50,7 @@ def _check_history(history: pd.Series, name: str = "history") -> None:
 
 
 def _point(model: str, timezone: str, holidays, history: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
-    cls = MODELS[model]
-    fitted = (cls(timezone=timezone, exclude_days=holidays) if model != "seasonal_naive"
-              else cls(timezone=timezone, exclude_days=holidays)).fit(history)
-    out = fitted.predict(index)
+    out = MODELS[model](timezone=timezone, exclude_days=holidays).fit(history).predict(index)
     return out["forecast"].to_numpy() if isinstance(out, pd.DataFrame) else np.asarray(out, dtype=float)
 
 

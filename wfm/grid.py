@@ -120,11 +120,6 @@ def open_mask(index: pd.DatetimeIndex, open_hours: dict[str, str], interval_minu
     return mask
 
 
-def local_dates(index: pd.DatetimeIndex, timezone: str) -> np.ndarray:
-    """Local calendar date of each interval start (array of ``datetime.date``)."""
-    return np.asarray(pd.DatetimeIndex(index).tz_convert(timezone).date)
-
-
 def describe_grid(interval_minutes: int, timezone: str) -> str:
     """Human-readable grid label every output carries, e.g. '30-min intervals, Europe/Paris'."""
     return f"{interval_minutes}-min intervals, {timezone}"

@@ -150,14 +150,6 @@ def sync_config(conn: Connection, config: CentreConfig) -> None:
     ])
 
 
-def known_queue_ids(conn: Connection) -> set[str]:
-    return set(conn.execute(select(t.queues.c.id)).scalars())
-
-
-def known_agent_ids(conn: Connection) -> set[str]:
-    return set(conn.execute(select(t.agents.c.id)).scalars())
-
-
 def read_agents(conn: Connection) -> pd.DataFrame:
     return _frame(conn, select(t.agents).order_by(t.agents.c.id))
 
@@ -314,11 +306,6 @@ def read_shifts(conn: Connection, run_id: str, queue_id: str | None = None) -> t
         ["start", "end"],
     )
     return shifts, acts
-
-
-def delete_run_outputs(conn: Connection, run_id: str) -> None:
-    for table in (t.forecasts, t.requirements, t.realisation, t.run_stages):
-        conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
 def read_schedule(conn: Connection, start: datetime, end: datetime) -> tuple[str | None, pd.DataFrame]:
