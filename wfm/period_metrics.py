@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 import realtime
 from wfm.config import CentreConfig
+from wfm.grid import describe_grid, intervals
 from wfm.storage import repository as repo
 
 
@@ -70,9 +71,13 @@ def service_report(engine: Engine, config: CentreConfig, first: date, last: date
     import scheduling
 
     rows: list[dict[str, Any]] = []
+    # the period's events only: UTC days padded by the widest timezone offsets, plus the
+    # half-day before (a state entered the evening before still runs in the morning)
+    pad_lo = pd.Timestamp(first, tz="UTC") - pd.Timedelta(hours=14 + 12)
+    pad_hi = pd.Timestamp(last + timedelta(days=1), tz="UTC") + pd.Timedelta(hours=14)
     with engine.connect() as conn:
         agents = repo.read_agents(conn)
-        events = repo.read_agent_events(conn)
+        events = repo.read_agent_events(conn, pad_lo.to_pydatetime(), pad_hi.to_pydatetime())
     primary = {a: (s[0] if len(s) else None) for a, s in zip(agents.get("id", []), agents.get("skills", []))}
     productive = {a.id for a in config.activity_codes if a.productive}
     available = {a.id for a in config.activity_codes if a.available}
@@ -82,7 +87,7 @@ def service_report(engine: Engine, config: CentreConfig, first: date, last: date
         lo, hi = _utc_span(first, last, tz)
         with engine.connect() as conn:
             act = repo.read_actuals(conn, q.id, lo.to_pydatetime(), hi.to_pydatetime())
-        row: dict[str, Any] = {"queue_id": q.id, "grid": f"{q.interval_minutes}-min intervals, {tz}"}
+        row: dict[str, Any] = {"queue_id": q.id, "grid": describe_grid(q.interval_minutes, tz)}
         if len(act):
             m = realtime.rollup(act, by=np.zeros(len(act), int)).iloc[0]
             row.update(offered=m["offered"], service_level=m["service_level"], abandon_rate=m["abandon_rate"],
@@ -91,8 +96,6 @@ def service_report(engine: Engine, config: CentreConfig, first: date, last: date
         ev = ev[(ev["timestamp"] >= lo - pd.Timedelta(hours=12)) & (ev["timestamp"] < hi)]
         segments, _ = realtime.timelines(ev, hi, config.state_map)
         if len(segments):
-            from wfm.grid import intervals
-
             idx = intervals(first, last + timedelta(days=1), tz, q.interval_minutes)
             ou = realtime.occupancy_utilisation(segments, idx, q.interval_minutes, productive=productive,
                                                 available=available, unpaid=unpaid)
@@ -134,8 +137,7 @@ def accuracy_report(engine: Engine, config: CentreConfig, first: date, last: dat
     to the actual volume and AHT."""
     from sqlalchemy import select
 
-    import capacity
-    from wfm.grid import open_mask
+    from wfm.pipeline import requirement_of_actuals
     from wfm.storage import tables as t
 
     rows = []
@@ -162,15 +164,10 @@ def accuracy_report(engine: Engine, config: CentreConfig, first: date, last: dat
         if both.empty:
             continue
         handled = both["answered"].fillna(both["offered"])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            actual_aht = (both["handle_seconds"] / handled).where(handled > 0)
+        # forecast AHT and concurrency stand in where the actuals have none (columns _x: forecast)
+        actual_req = requirement_of_actuals(both, q, tz, aht_fallback=both["aht_seconds"].to_numpy(),
+                                            concurrency=both.get("concurrency_x", both.get("concurrency")))["agents_net"].to_numpy()
         local = pd.DatetimeIndex(both["interval_start"]).tz_convert(tz)
-        frame = pd.DataFrame({"interval_start": both["interval_start"], "volume": both["offered"].astype(float),
-                              "aht_seconds": actual_aht.fillna(both["aht_seconds"]).to_numpy(),
-                              "shrinkage": 0.0, "concurrency": both["concurrency_x"] if "concurrency_x" in both
-                              else float(q.concurrency)})
-        actual_req = capacity.requirements(frame, q, open_mask=open_mask(local, q.open_hours, q.interval_minutes),
-                                           timezone=tz)["agents_net"].to_numpy()
         day = np.asarray(local.date)
         vol = realtime.volume_errors(both["volume"], both["offered"])
         busy = handled > 0

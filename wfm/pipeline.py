@@ -154,6 +154,26 @@ def schedule_queue(plan: QueuePlan, req: pd.DataFrame) -> dict[str, Any]:
     return {"shifts": sdf, "activities": acts, "coverage": coverage}
 
 
+def requirement_of_actuals(actuals: pd.DataFrame, queue: Queue, timezone: str, *, aht_fallback=None,
+                           concurrency=None) -> pd.DataFrame:
+    """The net requirement of what actually happened: the queue's model and targets applied
+    to each interval's actual offered volume and AHT (handle time ÷ handled; where nothing
+    was handled, ``aht_fallback`` or else the period's mean AHT), without shrinkage.
+    ``actuals``: ``interval_start`` (UTC), ``offered``, ``answered``, ``handle_seconds``."""
+    handled = actuals["answered"].fillna(actuals["offered"]).fillna(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aht = (actuals["handle_seconds"] / handled).where(handled > 0)
+    aht = aht.fillna(pd.Series(aht_fallback, index=aht.index) if aht_fallback is not None else aht.mean()).fillna(1.0)
+    local = pd.DatetimeIndex(actuals["interval_start"]).tz_convert(timezone)
+    frame = pd.DataFrame({"interval_start": actuals["interval_start"].to_numpy(),
+                          "volume": actuals["offered"].fillna(0).to_numpy(float), "aht_seconds": aht.to_numpy(),
+                          "shrinkage": 0.0,
+                          "concurrency": float(queue.concurrency) if concurrency is None
+                          else np.asarray(concurrency, float)})
+    return capacity.requirements(frame, queue, open_mask=open_mask(local, queue.open_hours, queue.interval_minutes),
+                                 timezone=timezone)
+
+
 def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: set[str]) -> pd.DataFrame:
     """Schedule realisation on the days with agent activity: actual = FTE in available
     activities (fractional by time), required = the net requirement (same model and targets
@@ -168,15 +188,8 @@ def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: 
                       q.interval_minutes)
     if len(index) == 0:  # the agent events all lie on or after the planned days
         return pd.DataFrame()
-    act = hist.set_index("interval_start").reindex(index.tz_convert("UTC"))
-    handled = act["answered"].fillna(act["offered"]).fillna(0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        aht = (act["handle_seconds"] / handled).where(handled > 0)
-    frame = pd.DataFrame({"interval_start": index.tz_convert("UTC"), "volume": act["offered"].fillna(0).to_numpy(),
-                          "aht_seconds": aht.fillna(aht.mean()).fillna(1.0).to_numpy(),
-                          "shrinkage": 0.0, "concurrency": float(q.concurrency)})
-    req = capacity.requirements(frame, q, open_mask=open_mask(index, q.open_hours, q.interval_minutes),
-                                timezone=plan.timezone)
+    act = hist.set_index("interval_start").reindex(index.tz_convert("UTC")).rename_axis("interval_start")
+    req = requirement_of_actuals(act.reset_index(), q, plan.timezone)
     avail = segments[segments["activity"].isin(available_codes)]
     actual = realtime.fte_per_interval(avail["start"], avail["end"], index, q.interval_minutes)
     out = realtime.interval_realisation(req["agents_net"].to_numpy(), actual, plan.band)
