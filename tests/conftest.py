@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_BENCH = REPO.parent / "shared" / "bench" / "scheduling"
 PG_URL = os.environ.get("WFM_TEST_DATABASE_URL")
 
 
@@ -72,3 +73,16 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data folder {SHARED_DATA} is absent (it lives beside the repository, not in it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def bench():
+    """The scheduling benchmark folder and its independent checker module (evaluate.py)."""
+    import importlib.util
+
+    if not (SHARED_BENCH / "evaluate.py").is_file():
+        pytest.skip(f"scheduling benchmark folder {SHARED_BENCH} is absent (it lives beside the repository)")
+    spec = importlib.util.spec_from_file_location("bench_evaluate", SHARED_BENCH / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return SHARED_BENCH, module
