@@ -44,12 +44,19 @@ class RosterAgent:
 
 @dataclass(frozen=True)
 class PlannedShift:
-    """A shift in interval positions of the planning index: [start, end), lunch [l0, l1)."""
+    """A shift in interval positions of the planning index: [start, end), lunch [l0, l1) or
+    ``breaks`` as (start, end, activity code, paid) positions."""
 
     start: int
     end: int
     lunch_start: int | None = None
     lunch_end: int | None = None
+    breaks: tuple[tuple[int, int, str, bool], ...] = ()
+
+    def all_breaks(self) -> list[tuple[int, int, str, bool]]:
+        if self.breaks:
+            return sorted(self.breaks)
+        return [(self.lunch_start, self.lunch_end, "lunch", False)] if self.lunch_start is not None else []
 
 
 def _blocks(open_mask: np.ndarray, index: pd.DatetimeIndex, interval_minutes: int) -> list[tuple[int, int]]:
@@ -150,12 +157,14 @@ def shifts_frames(shifts: list[PlannedShift], index: pd.DatetimeIndex, interval_
     for k, s in enumerate(shifts):
         start, end = at(s.start), at(s.end - 1) + step
         paid = (end - start).total_seconds()
-        if s.lunch_start is not None:
-            l0, l1 = at(s.lunch_start), at(s.lunch_end - 1) + step
-            paid -= (l1 - l0).total_seconds()
-            arows += [(k, start, l0, "on_contact"), (k, l0, l1, "lunch"), (k, l1, end, "on_contact")]
-        else:
-            arows.append((k, start, end, "on_contact"))
+        cursor = start
+        for b0, b1, activity, is_paid in s.all_breaks():
+            l0, l1 = at(b0), at(b1 - 1) + step
+            if not is_paid:
+                paid -= (l1 - l0).total_seconds()
+            arows += [(k, cursor, l0, "on_contact"), (k, l0, l1, activity)]
+            cursor = l1
+        arows.append((k, cursor, end, "on_contact"))
         srows.append((k, queue_id, None, start, end, paid))
     shifts_df = pd.DataFrame(srows, columns=["shift_key", "queue_id", "agent_id", "start", "end", "paid_seconds"])
     acts = pd.DataFrame(arows, columns=["shift_key", "start", "end", "activity"])
