@@ -65,13 +65,54 @@ class ColumnMapping(_Strict):
         description="skip rows whose column equals the value (e.g. {missing_day = '1'}); counted in the report")
 
 
+class BreakRuleConfig(_Strict):
+    """A break inside every shift of at least ``min_shift_minutes``."""
+
+    minutes: Annotated[int, Field(gt=0, le=240)]
+    earliest_offset_minutes: Annotated[int, Field(ge=0)]
+    latest_offset_minutes: Annotated[int, Field(ge=0)]
+    min_shift_minutes: Annotated[int, Field(ge=0)] = 0
+    paid: bool = True
+    activity: Identifier = "break"
+
+    @model_validator(mode="after")
+    def _window(self) -> "BreakRuleConfig":
+        if self.earliest_offset_minutes > self.latest_offset_minutes:
+            raise ValueError(f"earliest_offset_minutes ({self.earliest_offset_minutes}) is after "
+                             f"latest_offset_minutes ({self.latest_offset_minutes})")
+        return self
+
+
 class SchedulingRules(_Strict):
-    """Labour rules used by the scheduler (per-agent contracts refine them)."""
+    """Shift shapes, breaks, objective weights and solver budget (contracts refine the rules
+    per agent). Minutes for durations; weights per agent-minute (under/over) or paid minute."""
 
     shift_lengths_minutes: list[Annotated[int, Field(gt=0, le=16 * 60)]] = Field(default_factory=lambda: [480])
     start_step_minutes: Annotated[int, Field(gt=0, le=240)] = 30
     lunch_minutes: Annotated[int, Field(ge=0, le=120)] = 30
     lunch_after_minutes: Annotated[int, Field(ge=0)] = 360
+    "shifts at least this long get an unpaid lunch"
+    lunch_earliest_offset_minutes: Annotated[int, Field(ge=0)] = 180
+    lunch_latest_offset_minutes: Annotated[int, Field(ge=0)] = 300
+    breaks: list[BreakRuleConfig] = Field(default_factory=list)
+    "further breaks (e.g. paid 15-min rest breaks; placed on queues whose interval divides them)"
+    solver: Literal["cpsat", "greedy"] = "cpsat"
+    under_weight: Annotated[float, Field(ge=0)] = 3.0
+    over_weight: Annotated[float, Field(ge=0)] = 1.0
+    paid_minute_weight: Annotated[float, Field(ge=0)] = 0.0
+    time_limit_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    "CP-SAT threads per queue (queues already run in parallel processes)"
+    seed: int = 0
+    deterministic_time: Annotated[float, Field(gt=0)] | None = 3.0
+    "CP-SAT deterministic seconds per queue: same inputs and seed give the same schedule"
+
+    @model_validator(mode="after")
+    def _lunch_window(self) -> "SchedulingRules":
+        if self.lunch_earliest_offset_minutes > self.lunch_latest_offset_minutes:
+            raise ValueError(f"lunch_earliest_offset_minutes ({self.lunch_earliest_offset_minutes}) is after "
+                             f"lunch_latest_offset_minutes ({self.lunch_latest_offset_minutes})")
+        return self
 
 
 class PipelineSettings(_Strict):
@@ -312,7 +353,22 @@ min_rest_hours = 11
 shift_lengths_minutes = [480]
 start_step_minutes = 30
 lunch_minutes = 30
-lunch_after_minutes = 360        # shifts of 6 h or more get an unpaid lunch
+lunch_after_minutes = 360        # shifts of 6 h or more get an unpaid lunch...
+lunch_earliest_offset_minutes = 180   # ...starting 3 to 5 hours into the shift
+lunch_latest_offset_minutes = 300
+solver = "cpsat"                 # OR-Tools CP-SAT ("greedy": the simple cover)
+under_weight = 3.0               # objective: per agent-minute short of the requirement
+over_weight = 1.0                # per agent-minute above it
+paid_minute_weight = 0.0         # per paid minute (cost)
+time_limit_seconds = 30          # per queue
+workers = 1                      # CP-SAT threads per queue (queues run in parallel processes)
+deterministic_time = 3.0         # reproducible search budget (same seed -> same schedule)
+# paid rest breaks, placed on queues whose interval divides their length:
+# [[scheduling.breaks]]
+# minutes = 15
+# earliest_offset_minutes = 90
+# latest_offset_minutes = 150
+# min_shift_minutes = 360
 
 [pipeline]
 horizon_days = 7                 # days forecast and scheduled ahead

@@ -68,7 +68,6 @@ def service_report(engine: Engine, config: CentreConfig, first: date, last: date
     abandon rate, ASA (answered), AHT from actuals; occupancy and utilisation from the agent
     timelines of the queue's agents (first skill); schedule realisation (both forms)."""
     from wfm.pipeline import QueuePlan, realisation_queue
-    import scheduling
 
     rows: list[dict[str, Any]] = []
     # the period's events only: UTC days padded by the widest timezone offsets, plus the
@@ -115,7 +114,7 @@ def service_report(engine: Engine, config: CentreConfig, first: date, last: date
                 row["occupancy_basis"] = "agent states"
             row.update(occupancy=prod / (prod + avail) if prod + avail > 0 else np.nan,
                        utilisation=(prod + avail) / paid if paid > 0 else np.nan)
-            plan = QueuePlan(q, tz, last + timedelta(days=1), 1, act, (), 0, scheduling.ShiftRules(),
+            plan = QueuePlan(q, tz, last + timedelta(days=1), 1, act, (), 0, config.scheduling,
                              tuple(config.pipeline.realisation_band))
             real = realisation_queue(plan, segments, available)
             if len(real):

@@ -34,7 +34,7 @@ import capacity
 import forecasting
 import realtime
 import scheduling
-from wfm.config import CentreConfig
+from wfm.config import CentreConfig, SchedulingRules
 from wfm.grid import describe_grid, intervals, open_mask
 from wfm.model import Queue
 from wfm.storage import repository as repo
@@ -55,8 +55,10 @@ class QueuePlan:
     history: pd.DataFrame
     holidays: tuple[date, ...]
     backtest_days: int
-    rules: scheduling.ShiftRules
+    rules: SchedulingRules
     band: tuple[float, float]
+    shifts_per_length: tuple[tuple[int, int], ...] = ()
+    "shift length (minutes) -> most shifts of it the queue's rostered agents can work in the horizon"
 
     @property
     def grid(self) -> str:
@@ -145,13 +147,52 @@ def requirements_queue(plan: QueuePlan, forecast: pd.DataFrame) -> pd.DataFrame:
 
 
 def schedule_queue(plan: QueuePlan, req: pd.DataFrame) -> dict[str, Any]:
-    """Greedy shift cover of the gross requirement (lunches do not count as cover)."""
-    q = plan.queue
+    """Shifts with breaks covering the gross requirement: CP-SAT shift design over the whole
+    horizon (or the greedy cover), and the service the schedule is predicted to give."""
+    q, rules = plan.queue, plan.rules
     local = pd.DatetimeIndex(req["interval_start"]).tz_convert(plan.timezone)
     mask = open_mask(local, q.open_hours, q.interval_minutes)
-    shifts, coverage = scheduling.cover(req["agents_gross"].to_numpy(), local, q.interval_minutes, plan.rules, mask)
+    required = req["agents_gross"].to_numpy()
+    if rules.solver == "greedy":
+        greedy = scheduling.ShiftRules(tuple(rules.shift_lengths_minutes), rules.start_step_minutes,
+                                       rules.lunch_minutes, rules.lunch_after_minutes)
+        shifts, coverage = scheduling.cover(required, local, q.interval_minutes, greedy, mask)
+        report: dict[str, Any] = {"status": "greedy cover"}
+    else:
+        if np.isnan(required).any():
+            raise ValueError(f"{int(np.isnan(required).sum())} interval(s) have no requirement (NaN: targets no "
+                             "staffing meets); fix the targets or set max_agents")
+        specs = [scheduling.BreakSpec(rules.lunch_minutes, rules.lunch_earliest_offset_minutes,
+                                      rules.lunch_latest_offset_minutes, rules.lunch_after_minutes, paid=False,
+                                      activity="lunch")] if rules.lunch_minutes else []
+        specs += [scheduling.BreakSpec(b.minutes, b.earliest_offset_minutes, b.latest_offset_minutes,
+                                       b.min_shift_minutes, b.paid, b.activity) for b in rules.breaks]
+        shifts, coverage, report = scheduling.design_horizon(
+            required, local, q.interval_minutes, shift_lengths_minutes=rules.shift_lengths_minutes,
+            start_step_minutes=rules.start_step_minutes, breaks=specs,
+            weights=scheduling.Weights(rules.under_weight, rules.over_weight, 0, 0, rules.paid_minute_weight),
+            options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
+                                            rules.deterministic_time),
+            open_mask=mask, shifts_per_length=dict(plan.shifts_per_length) or None)
     sdf, acts = scheduling.shifts_frames(shifts, local, q.interval_minutes, q.id)
-    return {"shifts": sdf, "activities": acts, "coverage": coverage}
+    return {"shifts": sdf, "activities": acts, "coverage": coverage, "report": report,
+            "service_level": scheduled_service_level(req, q, coverage)}
+
+
+def scheduled_service_level(req: pd.DataFrame, queue: Queue, scheduled: np.ndarray) -> np.ndarray:
+    """Service level (on offered, 0–1) predicted per interval for the scheduled head-count:
+    net agents = scheduled × (1 − shrinkage), the queue's model (Erlang A with a patience,
+    else Erlang C); NaN for deferred and outbound work, 1 where nothing is offered."""
+    if str(queue.channel) in ("email", "back_office", "outbound") or queue.targets.service_level is None:
+        return np.full(len(req), np.nan)
+    net = np.floor(np.asarray(scheduled, float) * (1 - req["shrinkage"].to_numpy(float)) + 1e-9)
+    vol = req["volume"].to_numpy(float)
+    model = "erlang_a" if queue.patience_seconds is not None else "erlang_c"
+    m = capacity.queue_metrics(net, vol, np.where(vol > 0, req["aht_seconds"].to_numpy(float), 1.0),
+                               interval_minutes=queue.interval_minutes, model=model,
+                               patience_seconds=queue.patience_seconds, concurrency=float(queue.concurrency),
+                               sl_threshold_seconds=queue.targets.service_level_threshold_seconds or 0.0)
+    return np.where(vol > 0, m["service_level"].to_numpy(), 1.0)
 
 
 def requirement_of_actuals(actuals: pd.DataFrame, queue: Queue, timezone: str, *, aht_fallback=None,
@@ -211,10 +252,10 @@ class RunResult:
 
 def _plans(engine: Engine, config: CentreConfig, start: date | None, queue_ids: list[str] | None,
            horizon_days: int | None) -> tuple[list[QueuePlan], date]:
-    rules = scheduling.ShiftRules(**{k: (tuple(v) if isinstance(v, list) else v)
-                                     for k, v in config.scheduling.model_dump().items()})
+    rules = config.scheduling
     plans = []
     with engine.connect() as conn:
+        roster = repo.read_agents(conn)
         if start is None:
             ends = [repo.actuals_span(conn, q.id)[1] for q in config.queues]
             ends = [e for e in ends if e is not None]
@@ -231,13 +272,30 @@ def _plans(engine: Engine, config: CentreConfig, start: date | None, queue_ids: 
             history = repo.read_actuals(conn, q.id, lo.to_pydatetime(), hi.to_pydatetime())
             site = config.site(q.site)
             hol = tuple(sorted(site.holiday_dates(hist_start, start + timedelta(days=config.pipeline.horizon_days))))
-            plans.append(QueuePlan(q, tz, start, horizon_days or config.pipeline.horizon_days, history, hol,
-                                   config.pipeline.backtest_days, rules, tuple(config.pipeline.realisation_band)))
+            days = horizon_days or config.pipeline.horizon_days
+            plans.append(QueuePlan(q, tz, start, days, history, hol, config.pipeline.backtest_days, rules,
+                                   tuple(config.pipeline.realisation_band),
+                                   _roster_capacity(config, roster, q.id, days)))
     if queue_ids:
         unknown = set(queue_ids) - {p.queue.id for p in plans}
         if unknown:
             raise ValueError(f"unknown queue(s) {sorted(unknown)}; configured: {[q.id for q in config.queues]}")
     return plans, start
+
+
+def _roster_capacity(config: CentreConfig, roster: pd.DataFrame, queue_id: str, days: int
+                     ) -> tuple[tuple[int, int], ...]:
+    """Per allowed shift length (minutes), the most shifts of it the agents skilled for the
+    queue can work over ``days`` (days per week × weeks; agents shared between queues are
+    counted for each, so this is an upper bound). Empty without a roster."""
+    contracts = {c.id: c for c in config.contracts}
+    skilled = [contracts[c] for c, skills in zip(roster.get("contract_id", []), roster.get("skills", []))
+               if c in contracts and queue_id in list(skills)]
+    if not skilled:
+        return ()
+    weeks = -(-days // 7)
+    return tuple((m, sum(c.days_per_week_max * weeks for c in skilled if m in c.shift_lengths_minutes))
+                 for m in config.scheduling.shift_lengths_minutes)
 
 
 class _Inline:
@@ -353,10 +411,14 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
 
             # 3. schedule (cover in parallel, then agents assigned across queues in one place)
             def store_sched(conn, qid, out):
+                sl = out["service_level"]
                 summary[qid].update(scheduled_paid_hours=float(out["shifts"]["paid_seconds"].sum() / 3600),
                                     shifts=int(len(out["shifts"])),
-                                    intervals_short=int((out["coverage"] < reqs[qid]["agents_gross"].to_numpy()).sum()))
-                return 0, None
+                                    intervals_short=int((out["coverage"] < reqs[qid]["agents_gross"].to_numpy()).sum()),
+                                    scheduled_sl=_weighted(pd.Series(sl), reqs[qid]["volume"]),
+                                    scheduled_worst_sl=float(np.nanmin(sl)) if np.isfinite(sl).any() else None)
+                return 0, {k: v for k, v in out["report"].items() if k in ("status", "objective", "bound",
+                                                                            "slots_short", "notes", "solve_seconds")}
 
             scheds = stage("schedule", schedule_queue, lambda p: (p, reqs[p.queue.id]), store_sched)
             _assign_and_store(engine, config, run_id, scheds, summary, fail)
@@ -407,9 +469,17 @@ def _assign_and_store(engine: Engine, config: CentreConfig, run_id: str, scheds:
               for r in roster.itertuples() if r.contract_id in contracts]
     tz_of = {s.id: s.timezone for s in config.sites}
     booked: dict = {}
+    rules = config.scheduling
     for qid, out in scheds.items():
         try:
-            shifts, open_shifts = scheduling.assign_agents(out["shifts"], agents, tz_of, booked)
+            if rules.solver == "greedy":
+                shifts, open_shifts = scheduling.assign_agents(out["shifts"], agents, tz_of, booked)
+            else:
+                shifts, open_shifts, penalties = scheduling.assign_roster(
+                    out["shifts"], agents, tz_of, booked,
+                    options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
+                                                    rules.deterministic_time))
+                summary[qid]["roster_penalties"] = penalties.to_dict("records")
             with engine.begin() as conn:
                 repo.write_shifts(conn, run_id, shifts, out["activities"])
             summary[qid]["open_shifts"] = open_shifts

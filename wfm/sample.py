@@ -327,7 +327,8 @@ def _roster_and_events(cfg: CentreConfig, staffing: dict[str, pd.DataFrame], end
                        rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Agents sized to the staffing, and state events of the last ``event_days`` days that
     follow a greedy schedule of that staffing with realistic deviations."""
-    rules = ShiftRules(**cfg.scheduling.model_dump())
+    sr = cfg.scheduling
+    rules = ShiftRules(tuple(sr.shift_lengths_minutes), sr.start_step_minutes, sr.lunch_minutes, sr.lunch_after_minutes)
     contracts = {c.id: c for c in cfg.contracts}
     agents, rows = [], []
     plans: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}

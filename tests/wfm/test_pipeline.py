@@ -44,7 +44,11 @@ def test_full_pipeline_on_the_sample_centre(engine, sample_config, sample_dir):
             shifts, acts = repo.read_shifts(conn, result.run_id, q.id)
             work = acts[acts["activity"] == "on_contact"]
             cover = fte_per_interval(work["start"], work["end"], grid, q.interval_minutes)
-            assert (cover + 1e-9 >= req["agents_gross"].to_numpy()).all()        # every interval covered
+            gross = req["agents_gross"].to_numpy()
+            # CP-SAT trades a little shortfall (weight 3) against surplus (weight 1): nearly all
+            # of the requirement is covered, and the summary counts the intervals left short
+            assert np.maximum(gross - cover, 0).sum() <= 0.03 * gross.sum()
+            assert result.summary[q.id]["intervals_short"] == int((cover + 1e-9 < gross).sum())
             assert (cover[closed] == 0).all()                                     # nobody when closed
             s = result.summary[q.id]
             assert s["required_gross_hours"] == pytest.approx(req["agents_gross"].sum() * q.interval_minutes / 60)
