@@ -135,7 +135,7 @@ def day_curve(out: Path) -> list[dict]:
     for cls in (MinAbsDifference, MinRequiredResources):
         t0 = time.perf_counter()
         res = cls(num_days=1, periods=48, shifts_coverage=shifts, required_resources=[day["required"]],
-                  max_period_concurrency=1000, max_shift_concurrency=300, max_search_time=60,
+                  max_period_concurrency=1000, max_shift_concurrency=300, max_search_time=60.0,
                   num_search_workers=2).solve()
         seconds = time.perf_counter() - t0
         cov = np.zeros(48, int)
