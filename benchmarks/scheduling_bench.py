@@ -151,7 +151,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--only", choices=("dbai", "cc", "day"))
-    ap.add_argument("--out", type=Path, default=Path("/tmp/wfm-scheduling-bench"))
+    ap.add_argument("--out", type=Path, default=Path("wfm-data/scheduling-bench"), help="where schedules and results.json go")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     ev = _checker()

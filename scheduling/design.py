@@ -60,6 +60,20 @@ class SolveOptions:
     deterministic_time: float | None = None
     log: bool = False
 
+    def solver(self) -> cp_model.CpSolver:
+        """A CP-SAT solver with these limits (one worker is deterministic by itself; more are
+        interleaved when a deterministic budget is asked for)."""
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.max_time_in_seconds = float(self.time_limit_seconds)
+        p.num_workers = int(self.workers)
+        p.random_seed = int(self.seed)
+        p.log_search_progress = self.log
+        if self.deterministic_time is not None:
+            p.interleave_search = self.workers > 1
+            p.max_deterministic_time = float(self.deterministic_time)
+        return solver
+
 
 @dataclass
 class _Option:
@@ -447,13 +461,8 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(),
     use_lp = service is None and not instance.weights.distinct_shifts
     lp = _lp_relaxation(mod.m, max(1.0, options.time_limit_seconds / 4)) if use_lp else None
     rounded = _rounded_lp(mod, lp[0]) if lp is not None else None
-    solver = cp_model.CpSolver()
+    solver = options.solver()
     p = solver.parameters
-    p.num_workers = int(options.workers)
-    p.random_seed = int(options.seed)
-    p.log_search_progress = options.log
-    if options.deterministic_time is not None:
-        p.interleave_search = options.workers > 1  # one worker is deterministic by itself
     left = lambda: max(0.5, float(options.time_limit_seconds) - (time.perf_counter() - t0))  # noqa: E731
     bound = -math.inf
     if rounded is not None:

@@ -134,14 +134,7 @@ def replan_day(shifts: list[DayShift], required: np.ndarray, now: int, *, interv
         m.add(cov - int(req[t]) == over - under)
         terms += [(under, under_weight * interval_minutes), (over, over_weight * interval_minutes)]
     m.minimize(sum(int(round(c * scale)) * v for v, c in terms))
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = float(options.time_limit_seconds)
-    p.num_workers = int(options.workers)
-    p.random_seed = int(options.seed)
-    if options.deterministic_time is not None:
-        p.interleave_search = options.workers > 1  # one worker is deterministic by itself
-        p.max_deterministic_time = float(options.deterministic_time)
+    solver = options.solver()
     status = solver.solve(m)
     before = _coverage(shifts, n)
     result = Replan(shifts=list(shifts), coverage_before=before, status=solver.status_name(status).lower())

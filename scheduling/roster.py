@@ -150,14 +150,7 @@ def assign_roster(shifts: pd.DataFrame, agents: list[Any], timezone_of: dict[str
         who = greedy_of.get(key)
         if who is not None and (index_of[who], i) in y:
             m.add_hint(y[index_of[who], i], 1)
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = float(options.time_limit_seconds)
-    p.num_workers = int(options.workers)
-    p.random_seed = int(options.seed)
-    if options.deterministic_time is not None:
-        p.interleave_search = options.workers > 1  # one worker is deterministic by itself
-        p.max_deterministic_time = float(options.deterministic_time)
+    solver = options.solver()
     status = solver.solve(m)
     agent_ids: list[Any] = [None] * n
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # no solution in the budget: the greedy one
