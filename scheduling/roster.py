@@ -3,8 +3,9 @@
 Hard rules (never violated): the shift's queue is one of the agent's skills; its length is
 one of the contract's; it starts (local time) inside the contract's start window and not on
 one of the agent's days off; one shift per local day; at most ``days_per_week_max`` shifts
-and ``weekly_hours_max`` paid hours per ISO week; at least ``min_rest_hours`` between shifts
-(counting shifts already booked elsewhere). Soft terms, each named in the penalty report
+and ``weekly_hours_max`` paid hours per ISO week; a block of ``consecutive_days_off`` days
+without a shift in each ISO week; at least ``min_rest_hours`` between shifts (counting
+shifts already booked elsewhere). Soft terms, each named in the penalty report
 (rule, agent, week, amount): a shift left open (per paid minute, weight ``open_weight``),
 paid minutes short of ``weekly_hours_min`` (``short_hours_weight``), and the spread of start
 times over the week beyond ``start_spread_minutes`` (``spread_weight`` per minute).
@@ -108,10 +109,27 @@ def assign_roster(shifts: pd.DataFrame, agents: list[Any], timezone_of: dict[str
             wk = ls[0] * 100 + ls[1]
             d_, h_ = pre_weeks.get(wk, (0, 0.0))
             pre_weeks[wk] = (d_ + 1, h_ + (e0 - s0).total_seconds() / 60)
+        booked_days = {s0.tz_convert(timezone_of[a.site]).date() for s0, _ in booked.get(a.id, [])}
         for wk in np.unique(weeks[cand]):
             in_wk = [i for i in cand if weeks[i] == wk]
             pre_days, pre_min = pre_weeks.get(int(wk), (0, 0.0))
             m.add(sum(y[ai, i] for i in in_wk) <= c.days_per_week_max - pre_days)
+            k = getattr(c, "consecutive_days_off", 0)
+            if k:  # a block of k days off inside the ISO week (Monday..Sunday)
+                monday = days[in_wk[0]] - pd.Timedelta(days=days[in_wk[0]].weekday())
+                week = [(monday + pd.Timedelta(days=j)) for j in range(7)]
+                blocks = []
+                for j in range(8 - k):
+                    block = week[j:j + k]
+                    if any(d in booked_days for d in block):
+                        continue
+                    b = m.new_bool_var(f"off_{a.id}_{wk}_{j}")
+                    for i in in_wk:
+                        if days[i] in block:
+                            m.add_implication(b, y[ai, i].Not())
+                    blocks.append(b)
+                if blocks:  # (none left: shifts booked elsewhere already break the rule)
+                    m.add_bool_or(blocks)
             worked = sum(int(paid_min[i]) * y[ai, i] for i in in_wk)
             m.add(worked <= int(c.weekly_hours_max * 60 - pre_min))
             if c.weekly_hours_min > 0:

@@ -209,6 +209,8 @@ class Contract(_Strict):
     earliest_start: str = Field("00:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local HH:MM")
     latest_start: str = Field("23:59", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local HH:MM")
     days_per_week_max: Annotated[int, Field(ge=1, le=7)] = 5
+    consecutive_days_off: Annotated[int, Field(ge=0, le=6)] = 0
+    "each ISO week holds a block of this many consecutive days without a shift (0 = no rule)"
     min_rest_hours: Annotated[float, Field(ge=0, le=48)] = 11
     lunch_minutes: Annotated[int, Field(ge=0, le=120)] = 30
     lunch_after_minutes: Annotated[int, Field(ge=0)] = 360

@@ -59,3 +59,19 @@ def test_weekly_minimum_shortfall_is_reported_per_agent_and_week():
     for a in ("a0", "a1", "a2"):
         assert short.loc[a, "amount"] == 37.5 * 60 - worked.get(a, 0)
         assert short.loc[a, "unit"] == "minutes short"
+
+
+def test_two_consecutive_days_off_in_every_week():
+    def agent(i):
+        return scheduling.RosterAgent(f"a{i}", "s", ("q",), (),
+                                      Contract(id="c", shift_lengths_minutes=[480], days_per_week_max=5,
+                                               weekly_hours_max=40, min_rest_hours=11, earliest_start="06:00",
+                                               latest_start="14:00", consecutive_days_off=2))
+    shifts = _week()
+    shifts = shifts[shifts["start"].dt.tz_convert(TZ).dt.hour == 7]  # one early shift a day, 7 days
+    out, open_shifts, _ = scheduling.assign_roster(shifts, [agent(i) for i in range(2)], {"s": TZ},
+                                                   options=scheduling.SolveOptions(10, 1, 0, 2.0))
+    assert open_shifts == 0
+    for _, g in out.groupby("agent_id"):
+        worked = set(pd.DatetimeIndex(g["start"]).tz_convert(TZ).day_of_week)
+        assert any(d not in worked and d + 1 not in worked for d in range(6))  # Mon..Sun block of two
