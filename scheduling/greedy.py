@@ -1,4 +1,5 @@
-"""Greedy shift cover: the simplest correct scheduler, used until the CP-SAT model lands.
+"""Greedy shift cover: the simplest correct scheduler (``[scheduling] solver = "greedy"``);
+its agent assignment also seeds and backs up the CP-SAT roster (:mod:`scheduling.roster`).
 
 Walks each block of opening hours left to right; at the first interval still short of
 the requirement it starts one shift there (or at the latest allowed start before it when

@@ -21,6 +21,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from scheduling.design import SolveOptions
+from scheduling.greedy import assign_agents
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,6 @@ def assign_roster(shifts: pd.DataFrame, agents: list[Any], timezone_of: dict[str
     m.minimize(sum(c * v for v, c, _ in terms if c))
     # start from the greedy assignment (it keeps the same hard rules), so there is always a
     # schedule to improve and to fall back on
-    from scheduling.greedy import assign_agents
-
     greedy, _ = assign_agents(out, agents, timezone_of, {k: list(v) for k, v in booked.items()})
     greedy_of = {k: (v if isinstance(v, str) else None) for k, v in zip(greedy["shift_key"], greedy["agent_id"])}
     index_of = {a.id: ai for ai, a in enumerate(agents)}
