@@ -107,19 +107,33 @@ def run(config: ConfigOpt = Path("centre.toml"),
         start: Annotated[Optional[str], typer.Option(help="first planned day (default: day after history)")] = None,
         horizon_days: Annotated[Optional[int], typer.Option(help="days to plan")] = None,
         queue: Annotated[Optional[list[str]], typer.Option(help="only these queues (repeatable)")] = None,
-        workers: Annotated[Optional[int], typer.Option(help="parallel processes (1 = in-process)")] = None,
+        workers: Annotated[Optional[int], typer.Option(help="parallel queue tasks: local processes or Dask "
+                                                             "workers (1 = in-process)")] = None,
+        executor: Annotated[Optional[str], typer.Option(help="inline | processes | dask (default: "
+                                                             "[pipeline] executor)")] = None,
+        scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 "
+                                                              "(implies --executor dask)")] = None,
+        resume: Annotated[Optional[str], typer.Option(help="finish an interrupted run (id from `wfm runs`) "
+                                                           "without redoing its finished queues")] = None,
         database_url: DbOpt = None) -> None:
     """The overnight job: forecast → requirements → schedule → metrics for every queue."""
     from wfm.pipeline import run_pipeline
 
     cfg = _config(config)
     engine = _engine(database_url)
+    if resume and (start or horizon_days or queue):
+        _fail("--resume continues a run with its own start, horizon and queues; leave out --start, "
+              "--horizon-days and --queue")
+    if executor not in (None, "inline", "processes", "dask"):
+        _fail(f"--executor {executor!r}: expected inline, processes or dask")
     try:
         result = run_pipeline(engine, cfg, start=date.fromisoformat(start) if start else None,
-                              horizon_days=horizon_days, queue_ids=queue, workers=workers,
-                              progress=True)
+                              horizon_days=horizon_days, queue_ids=queue, workers=workers, executor=executor,
+                              scheduler=scheduler, resume=resume, progress=True, log=console.print)
     except ValueError as exc:
         _fail(str(exc))
+    except OSError as exc:  # e.g. no Dask scheduler at the address
+        _fail(f"could not start or reach the executor: {exc}")
     _print_summary(result)
     if result.failures:
         raise typer.Exit(1)

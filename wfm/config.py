@@ -121,6 +121,14 @@ class PipelineSettings(_Strict):
     backtest_days: Annotated[int, Field(ge=0, le=60)] = 7
     realisation_band: tuple[float, float] = (0.95, 1.15)
     "schedule realisation band form: actual / required within [low, high]"
+    executor: Literal["inline", "processes", "dask"] = "processes"
+    "where per-queue work runs: this process, local processes, or Dask distributed"
+    scheduler_address: str | None = None
+    "Dask scheduler (tcp://host:8786); empty with executor = dask starts a local cluster"
+    workers: Annotated[int, Field(ge=1, le=4096)] | None = None
+    "parallel queue tasks (local processes or LocalCluster workers); default: CPU count"
+    task_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    "how often a queue's task is run again when its worker process dies"
 
 
 class CentreConfig(_Strict):
@@ -375,6 +383,10 @@ horizon_days = 7                 # days forecast and scheduled ahead
 history_weeks = 13               # history used by the forecast
 backtest_days = 7                # last days of history re-forecast to measure accuracy
 realisation_band = [0.95, 1.15]  # schedule realisation, band form
+executor = "processes"           # per-queue work: "inline", "processes" or "dask"
+# scheduler_address = "tcp://scheduler:8786"   # Dask: run on this cluster
+# workers = 8                    # parallel queue tasks (default: CPU count)
+task_retries = 2                 # re-runs of a queue whose worker process died
 
 # ACD agent states -> activity codes (defaults cover common names such as Available,
 # Talking, ACW, Break, Lunch, Meeting, Training, Logged_Out):

@@ -18,12 +18,12 @@ Frames (one row per interval; ``interval_start`` tz-aware UTC):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 import numpy as np
@@ -40,7 +40,7 @@ from wfm.model import Queue
 from wfm.storage import repository as repo
 from wfm.storage import tables as t
 
-STAGES = ("forecast", "requirements", "schedule", "metrics")
+STAGES = ("forecast", "requirements", "schedule", "metrics", "roster")
 PI_LEVEL = 0.8
 
 
@@ -240,6 +240,161 @@ def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: 
     return out
 
 
+# -- per-queue work (runs where the executor puts it: this process, a local process, a Dask worker) --
+
+QUEUE_STAGES = ("forecast", "requirements", "schedule", "metrics", "roster")
+"stages one queue's task runs on a worker; ``roster`` (agents across queues) runs centrally after them"
+FORECAST_COLUMNS = ["interval_start", "volume", "volume_lower", "volume_upper", "aht_seconds", "shrinkage",
+                    "concurrency", "patience_seconds", "model"]
+
+
+@dataclass(frozen=True)
+class QueueTask:
+    """What a worker needs to find one queue's data and store its results (small, picklable):
+    the plan without history (the worker reads it from the database), the run and the URL."""
+
+    url: str
+    run_id: str
+    plan: QueuePlan
+    history_from: datetime
+    "UTC; history is [history_from, start of the horizon)"
+    events_from: datetime
+    "UTC; agent-state events used by the metrics stage"
+    agent_ids: tuple[str, ...]
+    "agents whose primary skill is this queue (their events make its schedule realisation)"
+    state_map: tuple[tuple[str, str], ...]
+    available_codes: frozenset[str]
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine_for(url: str) -> Engine:
+    """One engine per database URL and process (workers keep theirs between tasks)."""
+    if url not in _ENGINES:
+        from wfm.storage import db
+
+        _ENGINES[url] = db.create(url)
+    return _ENGINES[url]
+
+
+def _stage_status(conn, run_id: str, queue_id: str) -> dict[str, dict[str, Any]]:
+    st = repo.read_stages(conn, run_id)
+    st = st[st["queue_id"] == queue_id] if len(st) else st
+    return {r.stage: {"status": r.status, "detail": r.detail or {}} for r in st.itertuples()}
+
+
+def record_failure(conn, run_id: str, queue_id: str, stage: str, exc: BaseException, seconds: float = 0.0) -> str:
+    """Record ``stage`` failed (with the traceback's tail) and the later stages skipped; returns the message."""
+    msg = f"{type(exc).__name__}: {exc}"
+    repo.record_stage(conn, run_id, queue_id, stage, "failed", seconds,
+                      error=msg + "\n" + "".join(traceback.format_exception(exc))[-4000:])
+    done = _stage_status(conn, run_id, queue_id)
+    for later in STAGES[STAGES.index(stage) + 1:]:
+        if done.get(later, {}).get("status") != "succeeded":
+            repo.record_stage(conn, run_id, queue_id, later, "skipped", 0.0, error=f"{stage} failed")
+    return msg
+
+
+def run_queue(task: QueueTask) -> dict[str, Any]:
+    """Forecast, requirements, schedule design and metrics of one queue, each stage stored
+    with its record in one transaction (replacing rows of an earlier attempt, so a retried
+    or resumed task never duplicates anything). Stages this run already stored are read
+    back, not recomputed. Returns ``{"computed": [stages], "failed": None | (stage, message)}``."""
+    engine = _engine_for(task.url)
+    plan, qid, run_id = task.plan, task.plan.queue.id, task.run_id
+    horizon_from = pd.Timestamp(plan.start, tz=plan.timezone).tz_convert("UTC").to_pydatetime()
+    with engine.connect() as conn:
+        done = {k for k, v in _stage_status(conn, run_id, qid).items() if v["status"] == "succeeded"}
+        plan = replace(plan, history=repo.read_actuals(conn, qid, task.history_from, horizon_from))
+    computed: list[str] = []
+    memo: dict[str, Any] = {}
+
+    def forecast_frame() -> pd.DataFrame:
+        if "forecast" not in memo:
+            with engine.connect() as conn:
+                memo["forecast"] = repo.read_run_frame(conn, t.forecasts, run_id, qid, kind="forecast")[FORECAST_COLUMNS]
+        return memo["forecast"]
+
+    def requirements_frame() -> pd.DataFrame:
+        if "requirements" not in memo:
+            with engine.connect() as conn:
+                memo["requirements"] = repo.read_run_frame(conn, t.requirements, run_id, qid)
+        return memo["requirements"]
+
+    def do_forecast(conn) -> tuple[int, dict]:
+        out = forecast_queue(plan)
+        memo["forecast"] = out["forecast"]
+        frames = [out[k].assign(kind=k) for k in ("forecast", "backtest") if len(out[k])]
+        rows = repo.replace_run_rows(conn, t.forecasts, run_id, qid, pd.concat(frames, ignore_index=True).assign(
+            interval_minutes=plan.queue.interval_minutes))
+        summary = {"forecast_volume": float(out["forecast"]["volume"].sum()),
+                   "backtest_wape": out["detail"].get("backtest_wape")}
+        return rows, dict(out["detail"], summary=summary)
+
+    def do_requirements(conn) -> tuple[int, dict]:
+        req = requirements_queue(plan, forecast_frame())
+        memo["requirements"] = req
+        q = plan.queue
+        rows = repo.replace_run_rows(conn, t.requirements, run_id, qid, req.assign(interval_minutes=q.interval_minutes))
+        hours = q.interval_minutes / 60
+        summary = {"required_net_hours": float(req["agents_net"].sum() * hours),
+                   "required_gross_hours": float(req["agents_gross"].sum() * hours),
+                   "infeasible_intervals": int((~req["feasible"].astype(bool)).sum()),
+                   "mean_predicted_sl": _weighted(req["service_level"], req["volume"])}
+        return rows, {"model": str(req["model"].iloc[0]) if len(req) else None, "summary": summary}
+
+    def do_schedule(conn) -> tuple[int, dict]:
+        req = requirements_frame()
+        out = schedule_queue(plan, req)
+        sl = out["service_level"]
+        repo.delete_shifts(conn, run_id, qid)
+        rows = repo.write_shifts(conn, run_id, out["shifts"], out["activities"])  # designed, open until rostered
+        summary = {"scheduled_paid_hours": float(out["shifts"]["paid_seconds"].sum() / 3600),
+                   "shifts": int(len(out["shifts"])),
+                   "intervals_short": int((out["coverage"] < req["agents_gross"].to_numpy()).sum()),
+                   "scheduled_sl": _weighted(pd.Series(sl), req["volume"]),
+                   "scheduled_worst_sl": float(np.nanmin(sl)) if np.isfinite(sl).any() else None}
+        keep = ("status", "objective", "bound", "slots_short", "notes", "solve_seconds")
+        return rows, dict({k: v for k, v in out["report"].items() if k in keep}, summary=summary)
+
+    def do_metrics(conn) -> tuple[int, dict]:
+        events = repo.read_agent_events(conn, task.events_from, agent_ids=task.agent_ids) if task.agent_ids \
+            else pd.DataFrame(columns=["agent_id", "timestamp", "state", "reason_code"])
+        day_end = pd.Timestamp(plan.start).tz_localize("UTC") + pd.Timedelta(days=1)
+        segments, trep = realtime.timelines(events, day_end, dict(task.state_map))
+        real = realisation_queue(plan, segments, set(task.available_codes))
+        conn.execute(t.realisation.delete().where(t.realisation.c.run_id == run_id)
+                     .where(t.realisation.c.queue_id == qid))
+        if real.empty:
+            return 0, {"note": "no agent-state events for this queue's agents", "summary": {}}
+        rows = repo.replace_run_rows(conn, t.realisation, run_id, qid,
+                                     real.assign(interval_minutes=plan.queue.interval_minutes))
+        summary = {"realisation": realtime.weighted_realisation(real["required_fte"], real["realisation"]),
+                   "realisation_in_band": realtime.band_share(real["in_band"])}
+        return rows, {"timeline": {"duplicates_collapsed": trep.duplicates_collapsed,
+                                   "unknown_states": trep.unknown_states,
+                                   "closed_at_day_end": len(trep.closed_at_day_end)}, "summary": summary}
+
+    steps = {"forecast": do_forecast, "requirements": do_requirements, "schedule": do_schedule,
+             "metrics": do_metrics}
+    for name in QUEUE_STAGES:
+        if name in done:
+            continue
+        t0 = time.perf_counter()
+        try:
+            with engine.begin() as conn:
+                rows, detail = steps[name](conn)
+                repo.record_stage(conn, run_id, qid, name, "succeeded", time.perf_counter() - t0, rows,
+                                  _jsonable(detail))
+            computed.append(name)
+        except Exception as exc:  # noqa: BLE001 - recorded; the other queues go on
+            with engine.begin() as conn:
+                msg = record_failure(conn, run_id, qid, name, exc, time.perf_counter() - t0)
+            return {"computed": computed, "failed": (name, msg)}
+    return {"computed": computed, "failed": None}
+
+
 # -- orchestration --------------------------------------------------------------------------
 
 @dataclass
@@ -248,39 +403,42 @@ class RunResult:
     status: str
     summary: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    computed: dict[str, list[str]] = field(default_factory=dict)
+    "stages computed by this call per queue (a resumed run leaves out what was already stored)"
 
 
-def _plans(engine: Engine, config: CentreConfig, start: date | None, queue_ids: list[str] | None,
-           horizon_days: int | None) -> tuple[list[QueuePlan], date]:
-    rules = config.scheduling
-    plans = []
+def _start_date(engine: Engine, config: CentreConfig) -> date:
+    with engine.connect() as conn:
+        ends = [repo.actuals_span(conn, q.id)[1] for q in config.queues]
+    ends = [e for e in ends if e is not None]
+    if not ends:
+        raise ValueError("no interval actuals stored: import history first (wfm import actuals FILE)")
+    return max(ends).date() + timedelta(days=1)
+
+
+def _tasks(engine: Engine, config: CentreConfig, run_id: str, start: date, horizon_days: int,
+           queue_ids: list[str]) -> dict[str, QueueTask]:
+    """One task per queue: its plan (history left to the worker) and where to find its data."""
+    url = engine.url.render_as_string(hide_password=False)
     with engine.connect() as conn:
         roster = repo.read_agents(conn)
-        if start is None:
-            ends = [repo.actuals_span(conn, q.id)[1] for q in config.queues]
-            ends = [e for e in ends if e is not None]
-            if not ends:
-                raise ValueError("no interval actuals stored: import history first (wfm import actuals FILE)")
-            start = max(ends).date() + timedelta(days=1)
-        for q in config.queues:
-            if queue_ids and q.id not in queue_ids:
-                continue
-            tz = config.queue_timezone(q.id)
-            hist_start = start - timedelta(weeks=config.pipeline.history_weeks)
-            lo = pd.Timestamp(hist_start, tz=tz).tz_convert("UTC")
-            hi = pd.Timestamp(start, tz=tz).tz_convert("UTC")
-            history = repo.read_actuals(conn, q.id, lo.to_pydatetime(), hi.to_pydatetime())
-            site = config.site(q.site)
-            hol = tuple(sorted(site.holiday_dates(hist_start, start + timedelta(days=config.pipeline.horizon_days))))
-            days = horizon_days or config.pipeline.horizon_days
-            plans.append(QueuePlan(q, tz, start, days, history, hol, config.pipeline.backtest_days, rules,
-                                   tuple(config.pipeline.realisation_band),
-                                   _roster_capacity(config, roster, q.id, days)))
-    if queue_ids:
-        unknown = set(queue_ids) - {p.queue.id for p in plans}
-        if unknown:
-            raise ValueError(f"unknown queue(s) {sorted(unknown)}; configured: {[q.id for q in config.queues]}")
-    return plans, start
+    primary = {a: (s[0] if len(s) else None) for a, s in zip(roster.get("id", []), roster.get("skills", []))}
+    events_from = (pd.Timestamp(start - timedelta(days=14)).tz_localize("UTC")).to_pydatetime()
+    smap = tuple(sorted(config.state_map.items()))
+    available = frozenset(a.id for a in config.activity_codes if a.available)
+    tasks = {}
+    for q in config.queues:
+        if q.id not in queue_ids:
+            continue
+        tz = config.queue_timezone(q.id)
+        hist_start = start - timedelta(weeks=config.pipeline.history_weeks)
+        hol = tuple(sorted(config.site(q.site).holiday_dates(hist_start, start + timedelta(days=horizon_days))))
+        plan = QueuePlan(q, tz, start, horizon_days, pd.DataFrame(), hol, config.pipeline.backtest_days,
+                         config.scheduling, tuple(config.pipeline.realisation_band),
+                         _roster_capacity(config, roster, q.id, horizon_days))
+        tasks[q.id] = QueueTask(url, run_id, plan, pd.Timestamp(hist_start, tz=tz).tz_convert("UTC").to_pydatetime(),
+                                events_from, tuple(a for a, p in primary.items() if p == q.id), smap, available)
+    return tasks
 
 
 def _roster_capacity(config: CentreConfig, roster: pd.DataFrame, queue_id: str, days: int
@@ -298,193 +456,178 @@ def _roster_capacity(config: CentreConfig, roster: pd.DataFrame, queue_id: str, 
                  for m in config.scheduling.shift_lengths_minutes)
 
 
-class _Inline:
-    """An executor that runs work in this process (tests, one worker)."""
-
-    def submit(self, fn, *args):
-        f: Future = Future()
-        try:
-            f.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
-            f.set_exception(exc)
-        return f
-
-    def shutdown(self, wait=True):
-        pass
-
-
-def _timed(fn: Callable, *args):
-    t0 = time.perf_counter()
-    return fn(*args), time.perf_counter() - t0
+def config_fingerprint(config: CentreConfig) -> str:
+    """SHA-256 of the configuration: a resumed run must plan with the configuration it started with."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()
 
 
 def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = None, horizon_days: int | None = None,
-                 queue_ids: list[str] | None = None, workers: int | None = None, progress: bool = True,
+                 queue_ids: list[str] | None = None, workers: int | None = None, executor: str | None = None,
+                 scheduler: str | None = None, resume: str | None = None, progress: bool = True,
                  log: Callable[[str], None] = lambda s: None) -> RunResult:
-    """Run all stages for every queue and store the results under a new run id."""
-    plans, start = _plans(engine, config, start, queue_ids, horizon_days)
-    params = {"start": start.isoformat(), "horizon_days": horizon_days or config.pipeline.horizon_days,
-              "queues": [p.queue.id for p in plans], "centre": config.centre.name,
-              "history_weeks": config.pipeline.history_weeks, "workers": workers,
-              "band": list(config.pipeline.realisation_band),
-              "methods": {"forecast": "auto: lowest rolling-origin backtest WAPE among seasonal naive, recent "
-                                      "same-slot average, daily total x intraday profile and their ensemble "
-                                      "(local wall clock, holidays kept out of the pattern)",
-                          "requirements": "Erlang A where the queue gives a patience (SL and abandon rate on "
-                                          "offered), else Erlang C; gross = net/(1-shrinkage) rounded up",
-                          "schedule": "greedy shift cover of gross requirement + rule-checked agent assignment",
-                          "metrics": "schedule realisation (COPC forms a and b) vs the requirement of actuals"}}
-    with engine.begin() as conn:
-        repo.sync_config(conn, config)
-        run_id = repo.start_run(conn, params)
+    """Run all stages for every queue and store the results under a run id: a new run, or
+    ``resume`` = the id of an interrupted (or partial) run, finishing only what it lacks.
+
+    Per-queue work runs on ``executor`` (inline | processes | dask; default from the
+    configuration, ``scheduler`` = a Dask scheduler address); agents are then given shifts
+    across queues in this process (one calendar per agent)."""
+    from wfm.executors import make_executor
+
+    known = [q.id for q in config.queues]
+    if resume:
+        with engine.connect() as conn:
+            run = repo.read_run(conn, resume)
+        if run is None:
+            raise ValueError(f"run {resume!r} not found (wfm runs lists them)")
+        params = run["parameters"]
+        if params.get("config_sha256") != config_fingerprint(config):
+            raise ValueError(f"run {resume}: the configuration changed since it started; a resumed run must use "
+                             "the same configuration (start a new run instead)")
+        run_id, start = resume, date.fromisoformat(params["start"])
+        days, queue_ids = int(params["horizon_days"]), list(params["queues"])
+        with engine.begin() as conn:
+            repo.reopen_run(conn, run_id)
+    else:
+        if queue_ids:
+            unknown = sorted(set(queue_ids) - set(known))
+            if unknown:
+                raise ValueError(f"unknown queue(s) {unknown}; configured: {known}")
+        queue_ids = [q for q in known if not queue_ids or q in queue_ids]
+        start = start or _start_date(engine, config)
+        days = horizon_days or config.pipeline.horizon_days
+        rules = config.scheduling
+        params = {"start": start.isoformat(), "horizon_days": days, "queues": queue_ids, "centre": config.centre.name,
+                  "history_weeks": config.pipeline.history_weeks, "band": list(config.pipeline.realisation_band),
+                  "config_sha256": config_fingerprint(config),
+                  "methods": {"forecast": "auto: lowest rolling-origin backtest WAPE among seasonal naive, recent "
+                                          "same-slot average, daily total x intraday profile and their ensemble "
+                                          "(local wall clock, holidays kept out of the pattern)",
+                              "requirements": "Erlang A where the queue gives a patience (SL and abandon rate on "
+                                              "offered), else Erlang C; gross = net/(1-shrinkage) rounded up",
+                              "schedule": ("greedy shift cover" if rules.solver == "greedy" else
+                                           "CP-SAT shift design with breaks over the horizon (under/over-staffing "
+                                           "weights from [scheduling])") + "; agents given shifts by contract rules",
+                              "metrics": "schedule realisation (COPC forms a and b) vs the requirement of actuals"}}
+        with engine.begin() as conn:
+            repo.sync_config(conn, config)
+            run_id = repo.start_run(conn, params)
+    if str(engine.url).startswith("sqlite") and engine.url.database in (None, "", ":memory:"):
+        executor = "inline"  # an in-memory database lives in this process only
+    settings = config.pipeline
+    kind = executor or ("dask" if (scheduler or settings.scheduler_address) else settings.executor)
+    tasks = _tasks(engine, config, run_id, start, days, queue_ids)
+    with engine.connect() as conn:
+        before = repo.read_stages(conn, run_id)
+    finished = set(before.loc[(before["stage"] == "metrics") & (before["status"] == "succeeded"), "queue_id"]) \
+        if len(before) else set()
+    todo = {q: task for q, task in tasks.items() if q not in finished}
     result = RunResult(run_id, "running")
-    n_workers = workers or min(len(plans), os.cpu_count() or 1) or 1
-    pool = _Inline() if n_workers <= 1 else ProcessPoolExecutor(max_workers=n_workers)
-    alive = {p.queue.id: p for p in plans}
-    summary: dict[str, dict[str, Any]] = {p.queue.id: {"grid": p.grid, "channel": str(p.queue.channel)} for p in plans}
+    _ENGINES.setdefault(engine.url.render_as_string(hide_password=False), engine)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    disable=not progress, transient=False)
-
-    def fail(qid: str, stage: str, exc: BaseException, seconds: float = 0.0) -> None:
-        msg = f"{type(exc).__name__}: {exc}"
-        result.failures[qid] = f"{stage}: {msg}"
-        alive.pop(qid, None)
-        with engine.begin() as conn:
-            repo.record_stage(conn, run_id, qid, stage, "failed", seconds, error=msg + "\n" + "".join(
-                traceback.format_exception(exc))[-4000:])
-            for later in STAGES[STAGES.index(stage) + 1:]:
-                repo.record_stage(conn, run_id, qid, later, "skipped", 0.0, error=f"{stage} failed")
-
-    def stage(name: str, fn: Callable, args_of: Callable[[QueuePlan], tuple], store: Callable) -> dict[str, Any]:
-        outputs: dict[str, Any] = {}
-        task = bar.add_task(name, total=len(alive))
-        futures = {qid: pool.submit(_timed, fn, *args_of(p)) for qid, p in list(alive.items())}
-        for qid, fut in futures.items():
-            try:
-                value, seconds = fut.result()
-            except Exception as exc:  # noqa: BLE001 - one queue failing must not stop the others
-                fail(qid, name, exc)
-            else:
-                try:
-                    with engine.begin() as conn:
-                        rows, detail = store(conn, qid, value)
-                        repo.record_stage(conn, run_id, qid, name, "succeeded", seconds, rows, detail)
-                    outputs[qid] = value
-                except Exception as exc:  # noqa: BLE001
-                    fail(qid, name, exc, seconds)
-            bar.advance(task)
-        return outputs
-
+    pool = None
     try:
         with bar:
-            # 1. forecast
-            def store_fc(conn, qid, out):
-                q = alive[qid].queue
-                rows = 0
-                for kind in ("forecast", "backtest"):
-                    f = out[kind]
-                    if len(f):
-                        rows += repo.upsert(conn, t.forecasts, f.assign(run_id=run_id, queue_id=qid, kind=kind,
-                                                                        interval_minutes=q.interval_minutes))
-                summary[qid].update(forecast_volume=float(out["forecast"]["volume"].sum()),
-                                    backtest_wape=out["detail"].get("backtest_wape"))
-                return rows, out["detail"]
-
-            fcs = stage("forecast", forecast_queue, lambda p: (p,), store_fc)
-
-            # 2. requirements
-            def store_req(conn, qid, req):
-                q = alive[qid].queue
-                rows = repo.upsert(conn, t.requirements, req.assign(run_id=run_id, queue_id=qid,
-                                                                    interval_minutes=q.interval_minutes))
-                hours = q.interval_minutes / 60
-                summary[qid].update(required_net_hours=float(req["agents_net"].sum() * hours),
-                                    required_gross_hours=float(req["agents_gross"].sum() * hours),
-                                    infeasible_intervals=int((~req["feasible"]).sum()),
-                                    mean_predicted_sl=_weighted(req["service_level"], req["volume"]))
-                return rows, {"model": str(req["model"].iloc[0]) if len(req) else None}
-
-            reqs = stage("requirements", requirements_queue, lambda p: (p, fcs[p.queue.id]["forecast"]), store_req)
-
-            # 3. schedule (cover in parallel, then agents assigned across queues in one place)
-            def store_sched(conn, qid, out):
-                sl = out["service_level"]
-                summary[qid].update(scheduled_paid_hours=float(out["shifts"]["paid_seconds"].sum() / 3600),
-                                    shifts=int(len(out["shifts"])),
-                                    intervals_short=int((out["coverage"] < reqs[qid]["agents_gross"].to_numpy()).sum()),
-                                    scheduled_sl=_weighted(pd.Series(sl), reqs[qid]["volume"]),
-                                    scheduled_worst_sl=float(np.nanmin(sl)) if np.isfinite(sl).any() else None)
-                return 0, {k: v for k, v in out["report"].items() if k in ("status", "objective", "bound",
-                                                                            "slots_short", "notes", "solve_seconds")}
-
-            scheds = stage("schedule", schedule_queue, lambda p: (p, reqs[p.queue.id]), store_sched)
-            _assign_and_store(engine, config, run_id, scheds, summary, fail)
-
-            # 4. metrics
+            if todo:
+                pool = make_executor(kind, workers or settings.workers or min(len(todo), os.cpu_count() or 1),
+                                     scheduler or settings.scheduler_address, settings.task_retries,
+                                     key_prefix=f"wfm-{run_id}")
+                log(f"run {run_id}: {len(todo)} queue(s) on {pool.name} ({pool.workers} worker(s))"
+                    + (f"; {len(finished)} already done" if finished else ""))
+                task_bar = bar.add_task("queues", total=len(todo))
+                for qid, out, exc in pool.run(run_queue, todo):
+                    if exc is not None:  # the task itself died (e.g. its worker kept dying): record it here
+                        with engine.begin() as conn:
+                            st = _stage_status(conn, run_id, qid)
+                            stage = next(s for s in QUEUE_STAGES if st.get(s, {}).get("status") != "succeeded")
+                            record_failure(conn, run_id, qid, stage, exc)
+                    else:
+                        result.computed[qid] = out["computed"]
+                    bar.advance(task_bar)
+            _roster_and_store(engine, config, run_id, queue_ids, result, bar)
+            summary = _summary(engine, run_id, tasks)
             with engine.connect() as conn:
-                lo = pd.Timestamp(start - timedelta(days=14)).tz_localize("UTC")
-                events = repo.read_agent_events(conn, lo.to_pydatetime())
-                agents = repo.read_agents(conn)
-            day_end = pd.Timestamp(start).tz_localize("UTC") + pd.Timedelta(days=1)
-            segments, trep = realtime.timelines(events, day_end, config.state_map)
-            primary = {a: (s[0] if len(s) else None) for a, s in zip(agents.get("id", []), agents.get("skills", []))}
-            available = {a.id for a in config.activity_codes if a.available}
-
-            def store_real(conn, qid, real):
-                if real.empty:
-                    return 0, {"note": "no agent-state events for this queue's agents"}
-                rows = repo.upsert(conn, t.realisation, real.assign(run_id=run_id, queue_id=qid,
-                                                                   interval_minutes=alive[qid].queue.interval_minutes))
-                summary[qid].update(realisation=realtime.weighted_realisation(real["required_fte"], real["realisation"]),
-                                    realisation_in_band=realtime.band_share(real["in_band"]))
-                return rows, {"timeline": {"duplicates_collapsed": trep.duplicates_collapsed,
-                                           "unknown_states": trep.unknown_states,
-                                           "closed_at_day_end": len(trep.closed_at_day_end)}}
-
-            stage("metrics", realisation_queue,
-                  lambda p: (p, segments[segments["agent_id"].map(primary) == p.queue.id], available), store_real)
+                events = repo.read_agent_events(conn, pd.Timestamp(start - timedelta(days=14)).tz_localize("UTC"))
             if len(events):
                 _store_adherence(engine, config, run_id, events, start, summary, log)
+    except BaseException:
+        with engine.begin() as conn:
+            repo.finish_run(conn, run_id, "interrupted", error=f"interrupted: resume with `wfm run --resume {run_id}`")
+        raise
     finally:
-        pool.shutdown(wait=True)
+        if pool is not None:
+            pool.close()
+    with engine.connect() as conn:
+        stages = repo.read_stages(conn, run_id)
+    failed = stages[stages["status"] == "failed"]
+    result.failures = {r.queue_id: f"{r.stage}: {str(r.error).splitlines()[0]}" for r in failed.itertuples()}
     result.summary = summary
-    result.status = "succeeded" if not result.failures else ("partial" if alive else "failed")
+    ok = [q for q in queue_ids if q not in result.failures]
+    result.status = "succeeded" if not result.failures else ("partial" if ok else "failed")
     with engine.begin() as conn:
         repo.finish_run(conn, run_id, result.status, summary=_jsonable(summary),
                         error="; ".join(f"{q}: {m}" for q, m in result.failures.items()) or None)
     return result
 
 
-def _assign_and_store(engine: Engine, config: CentreConfig, run_id: str, scheds: dict[str, Any],
-                      summary: dict[str, dict[str, Any]], fail: Callable) -> None:
-    """Give shifts to rostered agents (one calendar across all queues) and store them."""
+def _summary(engine: Engine, run_id: str, tasks: dict[str, QueueTask]) -> dict[str, dict[str, Any]]:
+    """Per queue: grid and channel, and what each stage stored in its record's summary."""
+    with engine.connect() as conn:
+        stages = repo.read_stages(conn, run_id)
+    out = {q: {"grid": task.plan.grid, "channel": str(task.plan.queue.channel)} for q, task in tasks.items()}
+    for r in stages.itertuples():
+        if r.status == "succeeded" and r.queue_id in out:
+            out[r.queue_id].update((r.detail or {}).get("summary", {}))
+    return out
+
+
+def _roster_and_store(engine: Engine, config: CentreConfig, run_id: str, queue_ids: list[str], result: RunResult,
+                      bar) -> None:
+    """Give the designed shifts of each queue to rostered agents (one calendar across all
+    queues: shifts rostered earlier in this run are booked) and store who works which."""
     contracts = {c.id: c for c in config.contracts}
     with engine.connect() as conn:
         roster = repo.read_agents(conn)
-
+        stages = repo.read_stages(conn, run_id)
+        given, _ = repo.read_shifts(conn, run_id)
+    status = {(r.queue_id, r.stage): r.status for r in stages.itertuples()}
     agents = [scheduling.RosterAgent(r.id, r.site_id, tuple(r.skills), tuple(r.days_off), contracts[r.contract_id])
               for r in roster.itertuples() if r.contract_id in contracts]
     tz_of = {s.id: s.timezone for s in config.sites}
+    rostered = {q for q in queue_ids if status.get((q, "roster")) == "succeeded"}
     booked: dict = {}
+    for r in given[given["queue_id"].isin(rostered) & given["agent_id"].notna()].itertuples():
+        booked.setdefault(r.agent_id, []).append((r.start, r.end))
     rules = config.scheduling
-    for qid, out in scheds.items():
+    todo = [q for q in queue_ids if status.get((q, "schedule")) == "succeeded" and q not in rostered]
+    task = bar.add_task("roster", total=len(todo))
+    for qid in todo:
+        t0 = time.perf_counter()
         try:
+            with engine.connect() as conn:
+                shifts, _ = repo.read_shifts(conn, run_id, qid)
+            shifts = shifts.rename(columns={"id": "shift_key"}).drop(columns=["run_id"])
+            detail: dict[str, Any] = {}
             if rules.solver == "greedy":
-                shifts, open_shifts = scheduling.assign_agents(out["shifts"], agents, tz_of, booked)
+                out, open_shifts = scheduling.assign_agents(shifts, agents, tz_of, booked)
             else:
-                shifts, open_shifts, penalties = scheduling.assign_roster(
-                    out["shifts"], agents, tz_of, booked,
+                out, open_shifts, penalties = scheduling.assign_roster(
+                    shifts, agents, tz_of, booked,
                     options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
                                                     rules.deterministic_time))
-                summary[qid]["roster_penalties"] = penalties.to_dict("records")
+                detail["roster_penalties"] = penalties.to_dict("records")
             with engine.begin() as conn:
-                repo.write_shifts(conn, run_id, shifts, out["activities"])
-            summary[qid]["open_shifts"] = open_shifts
-        except Exception as exc:  # noqa: BLE001
-            fail(qid, "schedule", exc)
+                repo.set_shift_agents(conn, dict(zip(out["shift_key"], out["agent_id"])))
+                repo.record_stage(conn, run_id, qid, "roster", "succeeded", time.perf_counter() - t0,
+                                  len(out) - open_shifts, _jsonable({"summary": dict(detail, open_shifts=open_shifts)}))
+            result.computed.setdefault(qid, []).append("roster")
+        except Exception as exc:  # noqa: BLE001 - one queue's roster failing must not stop the others
+            with engine.begin() as conn:
+                record_failure(conn, run_id, qid, "roster", exc, time.perf_counter() - t0)
+        bar.advance(task)
 
 
 def _store_adherence(engine: Engine, config: CentreConfig, run_id: str, events: pd.DataFrame, start: date,

@@ -52,6 +52,16 @@ def test_run_without_history_says_what_to_do(in_tmp):
     assert r.exit_code == 2 and "import history first" in r.output
 
 
+def test_run_options_are_checked_before_anything_runs(in_tmp):
+    runner.invoke(app, ["init"])
+    r = runner.invoke(app, ["run", "--resume", "20261204T000000-abcdef"])
+    assert r.exit_code == 2 and "run '20261204T000000-abcdef' not found" in r.output
+    r = runner.invoke(app, ["run", "--resume", "x", "--start", "2026-12-07"])
+    assert r.exit_code == 2 and "--horizon-days and --queue" in r.output
+    r = runner.invoke(app, ["run", "--executor", "threads"])
+    assert r.exit_code == 2 and "expected inline, processes or dask" in r.output
+
+
 def test_demo_end_to_end(in_tmp):
     """The README's main job: sample -> import -> pipeline -> summary + HTML report."""
     r = runner.invoke(app, ["demo", "--workers", "1"])

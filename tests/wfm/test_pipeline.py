@@ -5,6 +5,7 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
+from distributed import WorkerPlugin
 
 from realtime import fte_per_interval
 from wfm.config import parse_config
@@ -28,7 +29,7 @@ def test_full_pipeline_on_the_sample_centre(engine, sample_config, sample_dir):
         run = repo.read_run(conn, result.run_id)
         start = pd.Timestamp(run["parameters"]["start"])
         stages = repo.read_stages(conn, result.run_id)
-        assert set(stages["status"]) == {"succeeded"} and len(stages) == 4 * len(cfg.queues)
+        assert set(stages["status"]) == {"succeeded"} and len(stages) == 5 * len(cfg.queues)
         for q in cfg.queues:
             tz = cfg.queue_timezone(q.id)
             grid = intervals(start.date(), (start + pd.Timedelta(days=7)).date(), tz, q.interval_minutes)
@@ -76,7 +77,8 @@ def test_one_failing_queue_does_not_lose_the_others(engine, sample_dir):
         assert repo.read_run(conn, result.run_id)["status"] == "partial"
         assert len(repo.read_run_frame(conn, t.requirements, result.run_id, "lyon_voice")) > 0
     failed = stages[stages["queue_id"] == "empty"].set_index("stage")["status"].to_dict()
-    assert failed == {"forecast": "failed", "requirements": "skipped", "schedule": "skipped", "metrics": "skipped"}
+    assert failed == {"forecast": "failed", "requirements": "skipped", "schedule": "skipped", "metrics": "skipped",
+                      "roster": "skipped"}
 
 
 def test_parallel_run_equals_in_process_run(tmp_path, sample_config, sample_dir):
@@ -136,3 +138,155 @@ def test_forecast_accuracy_of_a_stored_forecast_and_the_desk_from_storage(tmp_pa
     desk = desk_from_store(engine, sample_config, date(2026, 11, 27), until=now)
     poll = desk.poll(now, "lyon_voice")
     assert poll["staffed"] > 0 and poll["required"] is not None and poll["offered"] > 0
+
+
+# -- executors, resume, killed workers -------------------------------------------------------
+
+SMALL = dict(queue_ids=["lyon_voice", "lyon_chat"], horizon_days=2)
+
+
+def _stored(engine, run_id):
+    """Everything a run stored, without its run id or database-assigned ids."""
+    from sqlalchemy import func, select
+
+    out = {}
+    with engine.connect() as conn:
+        for table in (t.forecasts, t.requirements, t.realisation):
+            out[table.name] = repo.read_run_frame(conn, table, run_id).drop(columns="run_id")
+            n = conn.execute(select(func.count()).select_from(table).where(table.c.run_id == run_id)).scalar()
+            assert n == len(out[table.name])
+        shifts, acts = repo.read_shifts(conn, run_id)
+        shifts = shifts.sort_values(["queue_id", "id"])
+        rank = {sid: (q, i) for i, (sid, q) in enumerate(zip(shifts["id"], shifts["queue_id"]))}
+        out["shifts"] = shifts.drop(columns=["id", "run_id"]).reset_index(drop=True)
+        acts["shift"] = acts["shift_id"].map(rank)
+        out["activities"] = acts.drop(columns="shift_id").sort_values(["shift", "start"]).reset_index(drop=True)
+    return out
+
+
+def _assert_same(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        assert len(a[name]) > 0, name
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+@pytest.fixture(scope="module")
+def small_centre(tmp_path_factory, sample_config, sample_dir):
+    """A SQLite file with the sample loaded, and the in-process run of two queues over two days."""
+    from wfm.storage import connect
+
+    path = tmp_path_factory.mktemp("small") / "c.sqlite"
+    engine = connect(f"sqlite:///{path}")
+    _load_sample(engine, sample_config, sample_dir)
+    inline = run_pipeline(engine, sample_config, workers=1, progress=False, **SMALL)
+    assert inline.status == "succeeded", inline.failures
+    return engine, inline.run_id
+
+
+def test_an_interrupted_run_resumes_without_redoing_finished_queues(small_centre, sample_config, monkeypatch):
+    import wfm.pipeline as pipeline
+
+    engine, reference = small_centre
+    real_schedule = pipeline.schedule_queue
+
+    def interrupted(plan, req):
+        if plan.queue.id == "lyon_chat":
+            raise KeyboardInterrupt  # the operator (or the machine) stops the run mid-queue
+        return real_schedule(plan, req)
+
+    monkeypatch.setattr(pipeline, "schedule_queue", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(engine, sample_config, workers=1, progress=False, **SMALL)
+    with engine.connect() as conn:
+        run = repo.read_runs(conn, 1).iloc[0]
+        stages = repo.read_stages(conn, run["id"])
+    assert run["status"] == "interrupted" and f"--resume {run['id']}" in run["error"]
+    done = stages[stages["status"] == "succeeded"].groupby("queue_id")["stage"].apply(set).to_dict()
+    assert done == {"lyon_voice": {"forecast", "requirements", "schedule", "metrics"},
+                    "lyon_chat": {"forecast", "requirements"}}   # the half-done stage left nothing behind
+
+    monkeypatch.setattr(pipeline, "schedule_queue", real_schedule)
+    resumed = run_pipeline(engine, sample_config, workers=1, progress=False, resume=run["id"])
+    assert resumed.run_id == run["id"] and resumed.status == "succeeded"
+    assert resumed.computed == {"lyon_chat": ["schedule", "metrics", "roster"], "lyon_voice": ["roster"]}
+    _assert_same(_stored(engine, reference), _stored(engine, run["id"]))   # no duplicate, nothing missing
+    again = run_pipeline(engine, sample_config, workers=1, progress=False, resume=run["id"])
+    assert again.computed == {} and again.status == "succeeded"
+    _assert_same(_stored(engine, reference), _stored(engine, run["id"]))
+
+
+def test_resume_refuses_an_unknown_run_or_a_changed_configuration(small_centre, sample_config):
+    engine, reference = small_centre
+    with pytest.raises(ValueError, match="not found"):
+        run_pipeline(engine, sample_config, progress=False, resume="nope")
+    changed = sample_config.model_copy(update={"scheduling": sample_config.scheduling.model_copy(
+        update={"under_weight": 5.0})})
+    with pytest.raises(ValueError, match="configuration changed"):
+        run_pipeline(engine, changed, progress=False, resume=reference)
+
+
+class KillOnce(WorkerPlugin):
+    """Dask worker plugin: the first time a task of ``queue`` starts, its worker process dies."""
+
+    name = "kill-once"
+
+    def __init__(self, marker: str, queue: str):
+        self.marker, self.queue = marker, queue
+
+    def transition(self, key, start, finish, **kwargs):
+        import os
+        from pathlib import Path
+
+        if finish == "executing" and self.queue in str(key) and not Path(self.marker).exists():
+            Path(self.marker).touch()
+            os._exit(1)
+
+
+@pytest.fixture
+def dask_scheduler(tmp_path):
+    """A real Dask scheduler and two single-threaded worker processes on loopback."""
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    from wfm.executors import THREAD_LIMITS
+
+    info = tmp_path / "scheduler.json"
+    env = dict(__import__("os").environ, **THREAD_LIMITS)
+    logs = open(tmp_path / "dask.log", "w")
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                               "--port", "0", "--no-dashboard", "--scheduler-file", str(info)],
+                              stdout=logs, stderr=logs, env=env)]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
+                                       str(info), "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                                      stdout=logs, stderr=logs, env=env))
+        client = Client(scheduler_file=str(info), timeout="60s")
+        client.wait_for_workers(2, timeout=60)
+        yield client
+        client.close()
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            p.wait(timeout=30)
+        logs.close()
+
+
+def test_a_dask_cluster_with_a_killed_worker_stores_what_the_in_process_run_stores(
+        small_centre, sample_config, dask_scheduler, tmp_path):
+    engine, reference = small_centre
+    marker = tmp_path / "killed"
+    cloudpickle = pytest.importorskip("cloudpickle")
+    cloudpickle.register_pickle_by_value(__import__("sys").modules[__name__])
+    dask_scheduler.register_plugin(KillOnce(str(marker), "lyon_chat"))
+    result = run_pipeline(engine, sample_config, scheduler=dask_scheduler.scheduler.address, progress=False, **SMALL)
+    assert marker.exists()                                   # a worker really died mid-run...
+    assert result.status == "succeeded", result.failures     # ...and its queue was run again elsewhere
+    assert set(result.computed) == {"lyon_voice", "lyon_chat"}
+    _assert_same(_stored(engine, reference), _stored(engine, result.run_id))

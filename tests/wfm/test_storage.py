@@ -94,3 +94,49 @@ def test_overlong_strings_are_refused_on_every_database(engine):
     with pytest.raises(ValueError, match="run_stages.queue_id: value longer than 64"):
         with engine.begin() as conn:
             repo.upsert(conn, t.run_stages, frame)
+
+
+def _requirement_rows(n: int, start: datetime, value: float) -> pd.DataFrame:
+    return pd.DataFrame({
+        "interval_start": pd.date_range(start, periods=n, freq="15min"), "interval_minutes": 15,
+        "volume": value, "aht_seconds": 300.0, "agents_net": 2.0, "agents_gross": 3.0, "shrinkage": 0.3,
+        "service_level": None, "abandon_rate": 0.01, "asa_seconds": 5.0, "occupancy": 0.8, "p_wait": 0.2,
+        "feasible": True, "binding": "service_level", "model": "erlang_c"})
+
+
+def test_replace_run_rows_is_idempotent_and_takes_the_fast_path(engine):
+    start = datetime(2026, 3, 29, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        run_id = repo.start_run(conn, {})
+        repo.replace_run_rows(conn, t.requirements, run_id, "q", _requirement_rows(96, start, 1.0))
+        n = repo.replace_run_rows(conn, t.requirements, run_id, "q", _requirement_rows(50, start, 2.0))
+    with engine.connect() as conn:
+        back = repo.read_run_frame(conn, t.requirements, run_id, "q")
+    assert n == 50 and len(back) == 50 and (back["volume"] == 2.0).all()     # replaced, not appended
+    assert back["service_level"].isna().all() and back["feasible"].all()
+    assert list(back["interval_start"]) == list(pd.date_range(start, periods=50, freq="15min"))
+
+
+def test_concurrent_writers_of_one_run_lose_nothing_and_never_deadlock(engine):
+    """Eight writers (as pipeline workers do) replace their queues' rows and stage records of
+    the same run at once, three times each; every row is there exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        run_id = repo.start_run(conn, {})
+
+    def writer(i: int) -> None:
+        for attempt in range(3):
+            with engine.begin() as conn:
+                repo.replace_run_rows(conn, t.requirements, run_id, f"q{i}", _requirement_rows(672, start, attempt))
+                repo.record_stage(conn, run_id, f"q{i}", "requirements", "succeeded", 0.1, 672)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(writer, range(8)))
+    with engine.connect() as conn:
+        counts = conn.execute(select(t.requirements.c.queue_id, func.count(), func.max(t.requirements.c.volume))
+                              .where(t.requirements.c.run_id == run_id).group_by(t.requirements.c.queue_id)).all()
+        stages = repo.read_stages(conn, run_id)
+    assert sorted((q, n, v) for q, n, v in counts) == [(f"q{i}", 672, 2.0) for i in range(8)]
+    assert len(stages) == 8

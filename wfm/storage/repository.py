@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Connection, String, Table, delete, func, select, update
+from sqlalchemy import JSON, Connection, String, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wfm.config import CentreConfig
@@ -71,17 +71,14 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]] | pd.DataF
     return len(rows)
 
 
-def _bulk_upsert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
-    cols = [c for c in table.columns if c.name in df.columns]
-    if df.empty:
-        return 0
-    names = [c.name for c in cols]
-    compiled = _upsert_statement(conn, table, names).compile(dialect=conn.dialect, column_keys=names)
+def _column_values(conn: Connection, table: Table, df: pd.DataFrame) -> dict[str, list[Any]]:
+    """Column name -> Python values ready for the driver (timestamps in the dialect's UTC form,
+    JSON as text, NaN/NaT as None), for the columns of ``table`` present in ``df``."""
     sqlite_text = conn.dialect.name == "sqlite"
-    if not sqlite_text and any(isinstance(c.type, JSON_TYPES) for c in cols):
-        return upsert(conn, table, _records(df, names))  # small tables: let SQLAlchemy adapt JSON
     values: dict[str, list[Any]] = {}
-    for c in cols:
+    for c in table.columns:
+        if c.name not in df.columns:
+            continue
         series = df[c.name]
         if isinstance(c.type, t.UTCDateTime):
             ts = pd.to_datetime(series)
@@ -102,9 +99,22 @@ def _bulk_upsert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
                 too_long = [v for v in values[c.name] if isinstance(v, str) and len(v) > limit]
                 if too_long:
                     raise ValueError(f"{table.name}.{c.name}: value longer than {limit} characters: {too_long[0]!r}")
+    return values
+
+
+def _bulk_upsert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
+    if df.empty:
+        return 0
+    names = [c.name for c in table.columns if c.name in df.columns]
+    if conn.dialect.name != "sqlite" and any(isinstance(table.c[n].type, JSON_TYPES) for n in names):
+        return upsert(conn, table, _records(df, names))  # small tables: let SQLAlchemy adapt JSON
+    compiled = _upsert_statement(conn, table, names).compile(dialect=conn.dialect, column_keys=names)
+    return _executemany(conn, compiled, names, _column_values(conn, table, df))
+
+
+def _executemany(conn: Connection, compiled, names: list[str], values: dict[str, list[Any]]) -> int:
     if compiled.positional:
-        order = compiled.positiontup
-        params: list[Any] = list(zip(*(values[k] for k in order)))
+        params: list[Any] = list(zip(*(values[k] for k in compiled.positiontup)))
     else:
         params = [dict(zip(names, r)) for r in zip(*(values[k] for k in names))]
     sql = str(compiled)
@@ -113,12 +123,29 @@ def _bulk_upsert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
     return len(params)
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]] | pd.DataFrame) -> int:
-    if isinstance(rows, pd.DataFrame):
-        rows = _records(rows, [c.name for c in table.columns if c.name in rows.columns])
-    for i in range(0, len(rows), BATCH_ROWS):
-        conn.execute(table.insert(), rows[i : i + BATCH_ROWS])
-    return len(rows)
+def insert_frame(conn: Connection, table: Table, df: pd.DataFrame) -> int:
+    """Insert new rows fast: PostgreSQL ``COPY … FROM STDIN`` (psycopg 3), elsewhere one driver
+    ``executemany`` per batch. For rows known to be absent (replace = delete + insert_frame)."""
+    if df.empty:
+        return 0
+    names = [c.name for c in table.columns if c.name in df.columns]
+    values = _column_values(conn, table, df)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cols = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
+        cursor = conn.connection.dbapi_connection.cursor()
+        with cursor.copy(f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({cols}) FROM STDIN") as copy:
+            for row in zip(*(values[n] for n in names)):
+                copy.write_row(row)
+        return len(df)
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+    return _executemany(conn, compiled, names, values)
+
+
+def replace_run_rows(conn: Connection, table: Table, run_id: str, queue_id: str, df: pd.DataFrame) -> int:
+    """Make ``df`` the rows of (run, queue) in a per-run table: delete what is there, insert
+    (idempotent: a retried or resumed stage never duplicates rows)."""
+    conn.execute(delete(table).where(table.c.run_id == run_id).where(table.c.queue_id == queue_id))
+    return insert_frame(conn, table, df.assign(run_id=run_id, queue_id=queue_id))
 
 
 def _frame(conn: Connection, stmt, utc_columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -234,6 +261,12 @@ def finish_run(conn: Connection, run_id: str, status: str, summary: dict | None 
         finished_at=now_utc(), status=status, summary=summary, error=error))
 
 
+def reopen_run(conn: Connection, run_id: str) -> None:
+    """Mark a run running again (resume): its finish time and error are cleared."""
+    conn.execute(update(t.pipeline_runs).where(t.pipeline_runs.c.id == run_id).values(
+        finished_at=None, status="running", error=None))
+
+
 def record_stage(conn: Connection, run_id: str, queue_id: str, stage: str, status: str,
                  seconds: float, rows: int = 0, detail: dict | None = None, error: str | None = None) -> None:
     upsert(conn, t.run_stages, [{
@@ -281,15 +314,30 @@ def read_run_frame(conn: Connection, table: Table, run_id: str, queue_id: str | 
 def write_shifts(conn: Connection, run_id: str, shifts: pd.DataFrame, activities: pd.DataFrame) -> int:
     """Store shifts (``shift_key, queue_id, agent_id, start, end, paid_seconds``) and their
     activities (``shift_key, start, end, activity``); returns the number of shifts."""
-    key_to_id: dict[Any, int] = {}
-    for rec in _records(shifts, ["shift_key", "queue_id", "agent_id", "start", "end", "paid_seconds"]):
-        key = rec.pop("shift_key")
-        res = conn.execute(t.shifts.insert().values(run_id=run_id, **rec))
-        key_to_id[key] = int(res.inserted_primary_key[0])
+    if shifts.empty:
+        return 0
+    recs = _records(shifts, ["queue_id", "agent_id", "start", "end", "paid_seconds"])
+    ids = conn.execute(t.shifts.insert().returning(t.shifts.c.id, sort_by_parameter_order=True),
+                       [dict(r, run_id=run_id) for r in recs]).scalars().all()
+    key_to_id = dict(zip(shifts["shift_key"].tolist(), ids))
     if len(activities):
         acts = activities.assign(shift_id=activities["shift_key"].map(key_to_id))
-        insert_rows(conn, t.shift_activities, _records(acts, ["shift_id", "start", "end", "activity"]))
+        insert_frame(conn, t.shift_activities, acts[["shift_id", "start", "end", "activity"]])
     return len(key_to_id)
+
+
+def delete_shifts(conn: Connection, run_id: str, queue_id: str) -> None:
+    """Delete the shifts (and their activities) of one queue in one run."""
+    ids = select(t.shifts.c.id).where(t.shifts.c.run_id == run_id).where(t.shifts.c.queue_id == queue_id)
+    conn.execute(delete(t.shift_activities).where(t.shift_activities.c.shift_id.in_(ids)))
+    conn.execute(delete(t.shifts).where(t.shifts.c.run_id == run_id).where(t.shifts.c.queue_id == queue_id))
+
+
+def set_shift_agents(conn: Connection, agent_of: dict[int, str | None]) -> None:
+    """Give stored shifts (by id) to agents (None = open shift)."""
+    if agent_of:
+        conn.execute(update(t.shifts).where(t.shifts.c.id == bindparam("sid")).values(agent_id=bindparam("aid")),
+                     [{"sid": int(k), "aid": v if isinstance(v, str) else None} for k, v in agent_of.items()])
 
 
 def read_shifts(conn: Connection, run_id: str, queue_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
