@@ -618,7 +618,8 @@ def _roster_and_store(engine: Engine, config: CentreConfig, run_id: str, queue_i
                     shifts, agents, tz_of, booked,
                     options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
                                                     rules.deterministic_time))
-                detail["roster_penalties"] = penalties.to_dict("records")
+                # open shifts are counted in open_shifts; the penalties name agents and weeks
+                detail["roster_penalties"] = penalties[penalties["rule"] != "open_shift"].to_dict("records")
             with engine.begin() as conn:
                 repo.set_shift_agents(conn, dict(zip(out["shift_key"], out["agent_id"])))
                 repo.record_stage(conn, run_id, qid, "roster", "succeeded", time.perf_counter() - t0,
