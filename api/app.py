@@ -1,21 +1,78 @@
-"""FastAPI application (read-only foundation: health, queues, runs and their results).
+"""FastAPI application: health, queues, runs and their results, API keys, audit log.
 
 Run with ``wfm serve``. The database comes from ``WFM_DATABASE_URL`` (default SQLite
 ``wfm-data/wfm.sqlite``). Timestamps are ISO 8601 UTC; every interval row carries its
 ``interval_minutes``; queues carry their timezone.
+
+Every route except ``/api/v1/health`` needs an API key (see :mod:`api.security`) of one
+of the roles it names; writes and refusals are written to the audit log. Request bodies
+are limited to ``max_body_bytes`` (413 beyond); CORS is off (no cross-origin headers);
+errors are JSON with a ``detail``, never a stack trace.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import threading
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+import numpy as np
+import pandas as pd
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
+from api import jobs as jobs_mod
+from api import security
+from wfm.config import CentreConfig, load_config
+from wfm.importers import import_frame
+from wfm.model import ServiceTarget
+from wfm.period_metrics import desk_from_store
+from wfm.whatif import what_if_requirements
+from wfm.grid import describe_grid
 from wfm.storage import connect
 from wfm.storage import repository as repo
 from wfm.storage import tables as t
+
+
+CONVENTIONS = ("service level and abandon rate on offered contacts; ASA over answered contacts; occupancy on "
+               "carried load; gross = net / (1 - shrinkage) rounded up; durations in seconds; fractions 0-1; "
+               "interval_start in UTC")
+
+
+def ical(shifts, activities) -> str:
+    """RFC 5545 calendar: one VEVENT per shift (UTC times), activities listed in the description."""
+    def stamp(ts) -> str:
+        return ts.strftime("%Y%m%dT%H%M%SZ")
+
+    def fold(line: str) -> str:  # lines longer than 75 octets continue on the next with a space
+        out, raw = [], line.encode()
+        while len(raw) > 75:
+            cut = 75
+            while raw[cut] & 0xC0 == 0x80:  # never split a UTF-8 character
+                cut -= 1
+            out.append(raw[:cut].decode())
+            raw = b" " + raw[cut:]
+        return "\r\n".join(out + [raw.decode()])
+
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//wfm engine//schedule//EN", "CALSCALE:GREGORIAN"]
+    now = stamp(repo.now_utc())
+    by_shift = {k: g for k, g in activities.groupby("shift_id")}
+    for r in shifts.itertuples():
+        acts = by_shift.get(r.id)
+        desc = "\\n".join(f"{a.start:%H:%M}-{a.end:%H:%M} UTC {a.activity}" for a in acts.itertuples()) \
+            if acts is not None else ""
+        who = r.agent_id if isinstance(r.agent_id, str) else "open shift"
+        lines += ["BEGIN:VEVENT", f"UID:shift-{r.id}-{r.run_id}@wfm", f"DTSTAMP:{now}", f"DTSTART:{stamp(r.start)}",
+                  f"DTEND:{stamp(r.end)}", f"SUMMARY:{r.queue_id} shift ({who})", f"DESCRIPTION:{desc}",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(fold(x) for x in lines) + "\r\n"
 
 
 def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,16 +89,138 @@ def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    app = FastAPI(title="wfm engine", version="0.1.0",
+class _BodyLimit:
+    """ASGI middleware: refuse request bodies over ``max_bytes`` with 413 (declared or streamed)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        too_big = JSONResponse(status_code=413, content={"detail": f"request body over {self.max_bytes} bytes"})
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await too_big(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await too_big(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class PipelineJobRequest(BaseModel):
+    start: date | None = Field(None, description="first planned day (default: the day after the history)",
+                               examples=["2026-11-30"])
+    horizon_days: int | None = Field(None, ge=1, le=120, examples=[7])
+    queue_ids: list[str] | None = Field(None, description="only these queues (default: all)", examples=[["lyon_voice"]])
+    workers: int | None = Field(None, ge=1, le=256, description="parallel queue tasks")
+
+
+class WhatIfRequest(BaseModel):
+    queue_id: str = Field(examples=["lyon_voice"])
+    run_id: str | None = Field(None, description="base forecast: this run's (default: the newest run that "
+                                                 "forecast the queue)")
+    volume_factor: float = Field(1.0, ge=0, le=100, description="multiplies every interval's volume",
+                                 examples=[1.1])
+    aht_factor: float = Field(1.0, gt=0, le=100, description="multiplies every interval's AHT")
+    aht_seconds: float | None = Field(None, gt=0, le=86_400, description="sets every interval's AHT, seconds")
+    shrinkage: float | None = Field(None, ge=0, lt=1, description="sets every interval's shrinkage, 0-1")
+    targets: ServiceTarget | None = Field(None, description="replaces the queue's targets",
+                                          examples=[{"service_level": 0.9, "service_level_threshold_seconds": 20}])
+    patience_seconds: float | None = Field(None, gt=0, le=86_400, description="mean customer patience (Erlang A)")
+
+
+class KeyRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=128, examples=["overnight batch"])
+    role: str = Field(pattern="^(admin|planner|desk|integration)$", examples=["planner"])
+
+
+def create_app(database_url: str | None = None, *, config: CentreConfig | str | Path | None = None,
+               max_body_bytes: int = 50 * 1024 * 1024, run_jobs: bool = True) -> FastAPI:
+    """The API over ``database_url`` (default ``WFM_DATABASE_URL``) for the centre ``config``
+    (a configuration or its TOML path; default ``WFM_CONFIG``), running queued jobs in a
+    background thread unless ``run_jobs`` is false."""
+    engine = connect(database_url)
+    config = config if config is not None else os.environ.get("WFM_CONFIG")
+
+    def config_of() -> CentreConfig:
+        if config is None:
+            raise RuntimeError("the server has no centre configuration (wfm serve --config FILE)")
+        return config if isinstance(config, CentreConfig) else load_config(Path(config))
+
+    runner = jobs_mod.JobRunner(engine, config_of)
+    desk_lock = threading.Lock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if run_jobs:
+            runner.start()
+        yield
+        runner.stop()
+
+    app = FastAPI(title="wfm engine", version="0.1.0", lifespan=lifespan,
                   description="Workforce management engine. Service level and abandon rate on offered contacts; "
                               "ASA over answered contacts; occupancy on carried load; durations in seconds; "
                               "fractions 0-1; timestamps UTC.")
-    engine = connect(database_url)
+    app.state.jobs = runner
+    app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(Exception)
     async def _no_traces(request: Request, exc: Exception) -> JSONResponse:  # never leak a stack trace
         return JSONResponse(status_code=500, content={"detail": f"internal error: {type(exc).__name__}"})
+
+    def _audit(request: Request, caller: security.Caller | None, status: int, detail: dict | None = None) -> None:
+        with engine.begin() as conn:
+            conn.execute(t.audit_log.insert().values(
+                at=repo.now_utc(), key_id=caller.key_id if caller else None, role=caller.role if caller else None,
+                method=request.method, path=request.url.path[:500], status=status, detail=detail))
+
+    def require(*roles: str):
+        """Dependency: the caller's key must be active and of one of ``roles``."""
+
+        def check(request: Request) -> security.Caller:
+            auth = request.headers.get("authorization", "")
+            key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key")
+            with engine.connect() as conn:
+                caller = security.caller_of(conn, key)
+            if caller is None:
+                _audit(request, None, 401, {"reason": "missing" if not key else "unknown or revoked key"})
+                raise HTTPException(401, "an active API key is required (Authorization: Bearer <key> or "
+                                         "X-API-Key)", headers={"WWW-Authenticate": "Bearer"})
+            if caller.role not in roles:
+                _audit(request, caller, 403, {"allowed": list(roles)})
+                raise HTTPException(403, f"role {caller.role!r} may not {request.method} {request.url.path} "
+                                         f"(allowed: {', '.join(roles)})")
+            request.state.caller = caller
+            return caller
+
+        return Depends(check)
+
+    @app.middleware("http")
+    async def _audit_writes(request: Request, call_next):
+        response = await call_next(request)
+        caller = getattr(request.state, "caller", None)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and caller is not None:
+            _audit(request, caller, response.status_code)
+        return response
+
+    planner = require("admin", "planner")
+    reader = require("admin", "planner", "desk")
+    admin = require("admin")
 
     @app.get("/api/v1/health")
     def health() -> dict[str, str]:
@@ -49,18 +228,18 @@ def create_app(database_url: str | None = None) -> FastAPI:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "database": engine.dialect.name}
 
-    @app.get("/api/v1/queues")
+    @app.get("/api/v1/queues", dependencies=[reader])
     def queues() -> list[dict[str, Any]]:
         with engine.connect() as conn:
             rows = conn.execute(t.queues.select().order_by(t.queues.c.id)).mappings().all()
         return _clean([dict(r) for r in rows])
 
-    @app.get("/api/v1/runs")
+    @app.get("/api/v1/runs", dependencies=[planner])
     def runs(limit: int = Query(20, ge=1, le=500)) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             return _clean(repo.read_runs(conn, limit).to_dict("records"))
 
-    @app.get("/api/v1/runs/{run_id}")
+    @app.get("/api/v1/runs/{run_id}", dependencies=[planner])
     def run(run_id: str) -> dict[str, Any]:
         with engine.connect() as conn:
             r = repo.read_run(conn, run_id)
@@ -78,16 +257,210 @@ def create_app(database_url: str | None = None) -> FastAPI:
             raise HTTPException(404, f"no rows for queue {queue_id!r} in run {run_id!r}")
         return _clean(df.to_dict("records"))
 
-    @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/forecast")
+    @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/forecast", dependencies=[planner])
     def forecast(run_id: str, queue_id: str) -> list[dict[str, Any]]:
         return _frame(t.forecasts, run_id, queue_id, kind="forecast")
 
-    @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/requirements")
+    @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/requirements", dependencies=[planner])
     def requirements(run_id: str, queue_id: str) -> list[dict[str, Any]]:
         return _frame(t.requirements, run_id, queue_id)
 
-    @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/realisation")
+    @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/realisation", dependencies=[planner])
     def realisation(run_id: str, queue_id: str) -> list[dict[str, Any]]:
         return _frame(t.realisation, run_id, queue_id)
+
+    @app.post("/api/v1/jobs/pipeline", status_code=202)
+    def submit_pipeline(body: PipelineJobRequest, caller: security.Caller = planner) -> dict[str, Any]:
+        """Plan queues in the background (forecast → requirements → schedule → metrics): answers at
+        once with the job id; follow it at ``/api/v1/jobs/{id}``."""
+        try:
+            cfg = config_of()
+        except Exception as exc:  # noqa: BLE001 - a missing or broken configuration is the server's state
+            raise HTTPException(409, f"cannot plan: {exc}")
+        known = [q.id for q in cfg.queues]
+        unknown = sorted(set(body.queue_ids or []) - set(known))
+        if unknown:
+            raise HTTPException(422, [{"loc": ["body", "queue_ids"], "msg": f"unknown queue(s) {unknown}; "
+                                       f"configured: {known}", "type": "value_error"}])
+        params = body.model_dump(mode="json", exclude_none=True)
+        job_id = jobs_mod.submit(engine, "pipeline", params, caller.key_id)
+        return {"id": job_id, "status": "queued", "url": f"/api/v1/jobs/{job_id}"}
+
+    @app.get("/api/v1/jobs", dependencies=[planner])
+    def list_jobs(limit: int = Query(50, ge=1, le=1000)) -> list[dict[str, Any]]:
+        return _clean(jobs_mod.read_jobs(engine, limit))
+
+    @app.get("/api/v1/jobs/{job_id}", dependencies=[planner])
+    def job(job_id: str) -> dict[str, Any]:
+        """Status (queued | running | succeeded | partial | failed), progress 0-1 with a message, the run it made."""
+        row = jobs_mod.read_job(engine, job_id)
+        if row is None:
+            raise HTTPException(404, f"unknown job id {job_id!r}")
+        return _clean([row])[0]
+
+    @app.get("/api/v1/runs/{run_id}/schedule", dependencies=[planner],
+             responses={200: {"content": {"text/calendar": {}}}})
+    def schedule(run_id: str, queue_id: str | None = None, agent_id: str | None = None, site_id: str | None = None,
+                 format: str = Query("json", pattern="^(json|ics)$")):
+        """Shifts of a run with their activities, for a queue, an agent or a site's team; ``format=ics``
+        gives an iCalendar file (one event per shift, times in UTC)."""
+        with engine.connect() as conn:
+            if repo.read_run(conn, run_id) is None:
+                raise HTTPException(404, f"unknown run id {run_id!r}")
+            shifts, acts = repo.read_shifts(conn, run_id, queue_id)
+            agents = repo.read_agents(conn)
+        if agent_id is not None:
+            shifts = shifts[shifts["agent_id"] == agent_id]
+        if site_id is not None:
+            shifts = shifts[shifts["agent_id"].isin(agents.loc[agents["site_id"] == site_id, "id"])]
+        if shifts.empty:
+            raise HTTPException(404, "no shifts match " + ", ".join(f"{k}={v!r}" for k, v in (
+                ("run", run_id), ("queue_id", queue_id), ("agent_id", agent_id), ("site_id", site_id)) if v))
+        acts = acts[acts["shift_id"].isin(shifts["id"])]
+        if format == "ics":
+            return Response(ical(shifts, acts), media_type="text/calendar",
+                            headers={"Content-Disposition": f'attachment; filename="schedule-{run_id}.ics"'})
+        by_shift = {k: _clean(g.drop(columns="shift_id").to_dict("records")) for k, g in acts.groupby("shift_id")}
+        return [dict(r, activities=by_shift.get(r["id"], [])) for r in _clean(shifts.drop(columns="run_id")
+                                                                            .to_dict("records"))]
+
+    async def _upload(kind: str, request: Request) -> dict[str, Any]:
+        """A CSV body (``text/csv``) or a JSON list of row objects, canonical column names, through the
+        importer's validation; all rows are written or none (422 lists every bad row)."""
+        import io
+
+        cfg = config_of()
+        ctype = request.headers.get("content-type", "")
+        raw = await request.body()
+        try:
+            if "csv" in ctype:
+                frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+            else:
+                rows = json.loads(raw or b"null")
+                if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                    raise ValueError("expected a JSON list of row objects (or a text/csv body)")
+                frame = pd.DataFrame(rows)
+        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise HTTPException(422, [{"loc": ["body"], "msg": f"unreadable {kind} upload: {exc}", "type": "value_error"}])
+        report = import_frame(engine, kind, frame, cfg, source=f"upload:{kind}")
+        if not report.ok:
+            raise HTTPException(422, [{"loc": ["body", e.line - 2 if e.line > 1 else None, e.column or None],
+                                       "msg": e.reason, "value": e.value, "type": "value_error",
+                                       "line": e.line} for e in report.errors[:1000]])
+        if kind == "agent_events":
+            desks.clear()  # the desk re-reads the day on its next poll
+        return {"kind": kind, "rows_read": report.rows_read, "rows_written": report.rows_written,
+                "import_id": report.import_id, "warnings": report.warnings}
+
+    @app.post("/api/v1/actuals", dependencies=[require("admin", "integration")],
+              openapi_extra={"requestBody": {"content": {"application/json": {"example": [
+                  {"queue_id": "lyon_voice", "interval_start": "2026-11-30T08:00:00+01:00", "offered": 41,
+                   "answered": 40, "abandoned": 1, "answered_within_threshold": 33, "handle_seconds": 12800}]},
+                  "text/csv": {"example": "queue_id,interval_start,offered\nlyon_voice,2026-11-30T08:00:00+01:00,41\n"}}}})
+    async def push_actuals(request: Request) -> dict[str, Any]:
+        """Interval actuals (ACD export rows); same validation and all-or-nothing rule as ``wfm import``."""
+        return await _upload("actuals", request)
+
+    @app.post("/api/v1/agent-events", dependencies=[require("admin", "integration")],
+              openapi_extra={"requestBody": {"content": {"application/json": {"example": [
+                  {"agent_id": "lyovo001", "timestamp": "2026-11-30T08:58:00+01:00", "state": "Available"}]}}}})
+    async def push_events(request: Request) -> dict[str, Any]:
+        """Agent-state events; same validation and all-or-nothing rule as ``wfm import``."""
+        return await _upload("agent_events", request)
+
+    desks: dict[str, Any] = {}
+
+    @app.get("/api/v1/desk", dependencies=[require("admin", "planner", "desk")])
+    def desk(queue_id: list[str] | None = Query(None), now: datetime | None = None) -> dict[str, Any]:
+        """The real-time desk's poll: staffed vs required now, service so far today, agents out of
+        adherence now and for how long (seconds). ``now`` defaults to the server's clock."""
+        cfg = config_of()
+        at = pd.Timestamp(now or repo.now_utc())
+        if at.tzinfo is None:
+            raise HTTPException(422, [{"loc": ["query", "now"], "msg": "give a timezone (e.g. 2026-11-27T10:00:00Z)",
+                                       "type": "value_error"}])
+        unknown = sorted(set(queue_id or []) - {q.id for q in cfg.queues})
+        if unknown:
+            raise HTTPException(422, [{"loc": ["query", "queue_id"], "msg": f"unknown queue(s) {unknown}",
+                                       "type": "value_error"}])
+        day = at.tz_convert(cfg.sites[0].timezone).date()
+        key = day.isoformat()
+        with desk_lock:
+            cached = desks.get(key)
+            if cached is None or at < cached[1]:
+                desks.clear()
+                cached = desks[key] = [desk_from_store(engine, cfg, day, until=at), at]
+            elif at > cached[1]:  # events since the last poll (re-reading a margin is harmless: newest state wins)
+                with engine.connect() as conn:
+                    cached[0].ingest(repo.read_agent_events(conn, (cached[1] - pd.Timedelta(minutes=15))
+                                                            .to_pydatetime(), at.to_pydatetime()))
+                cached[1] = at
+            return _clean([cached[0].poll(at, queue_id)])[0]
+
+    @app.post("/api/v1/what-if", dependencies=[planner])
+    def what_if(body: WhatIfRequest) -> dict[str, Any]:
+        """Requirements and predicted service per interval after changing volume, AHT, shrinkage,
+        targets or patience of a stored forecast — computed as the pipeline does, stored nowhere."""
+        try:
+            cfg = config_of()
+        except Exception as exc:  # noqa: BLE001
+            raise HTTPException(409, f"cannot compute: {exc}")
+        queue = next((q for q in cfg.queues if q.id == body.queue_id), None)
+        if queue is None:
+            raise HTTPException(422, [{"loc": ["body", "queue_id"], "msg": f"unknown queue {body.queue_id!r}; "
+                                       f"configured: {[q.id for q in cfg.queues]}", "type": "value_error"}])
+        with engine.connect() as conn:
+            run_id = body.run_id or repo.latest_run_of(conn, t.forecasts, queue.id)
+            base = repo.read_run_frame(conn, t.forecasts, run_id, queue.id, kind="forecast") if run_id else None
+        if base is None or base.empty:
+            raise HTTPException(404, f"no stored forecast of queue {queue.id!r}" + (f" in run {run_id!r}" if run_id
+                                else ": run the pipeline first"))
+        tz = cfg.queue_timezone(queue.id)
+        req, planned = what_if_requirements(base, queue, tz, volume_factor=body.volume_factor,
+                                            aht_factor=body.aht_factor, aht_seconds=body.aht_seconds,
+                                            shrinkage=body.shrinkage, targets=body.targets,
+                                            patience_seconds=body.patience_seconds)
+        hours = queue.interval_minutes / 60
+        sl = req["service_level"].to_numpy(float)
+        vol = req["volume"].to_numpy(float)
+        ok = np.isfinite(sl) & (vol > 0)
+        return {
+            "queue_id": queue.id, "base_run_id": run_id, "grid": describe_grid(queue.interval_minutes, tz),
+            "model": str(req["model"].iloc[0]) if len(req) else None,
+            "targets": planned.targets.model_dump(exclude_none=True),
+            "conventions": CONVENTIONS,
+            "totals": {"volume": float(vol.sum()), "net_hours": float(req["agents_net"].sum() * hours),
+                       "gross_hours": float(req["agents_gross"].sum() * hours),
+                       "base_gross_hours": float(what_if_requirements(base, queue, tz)[0]["agents_gross"].sum() * hours),
+                       "predicted_service_level": float((sl[ok] * vol[ok]).sum() / vol[ok].sum()) if ok.any() else None,
+                       "infeasible_intervals": int((~req["feasible"].astype(bool)).sum())},
+            "intervals": _clean(req.to_dict("records")),
+        }
+
+    @app.post("/api/v1/keys", status_code=201, dependencies=[admin])
+    def create_key(body: KeyRequest) -> dict[str, str]:
+        """A new API key: the key is in this answer only (it is stored hashed)."""
+        with engine.begin() as conn:
+            key_id, key = security.create_key(conn, body.name, body.role)
+        return {"id": key_id, "name": body.name, "role": body.role, "key": key}
+
+    @app.get("/api/v1/keys", dependencies=[admin])
+    def keys() -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            return _clean(security.list_keys(conn))
+
+    @app.delete("/api/v1/keys/{key_id}", dependencies=[admin])
+    def revoke(key_id: str) -> dict[str, str]:
+        with engine.begin() as conn:
+            if not security.revoke_key(conn, key_id):
+                raise HTTPException(404, f"no active key with id {key_id!r}")
+        return {"id": key_id, "status": "revoked"}
+
+    @app.get("/api/v1/audit", dependencies=[admin])
+    def audit(limit: int = Query(100, ge=1, le=10_000)) -> list[dict[str, Any]]:
+        """The newest entries first: writes and refused requests, with the key that made them."""
+        with engine.connect() as conn:
+            rows = conn.execute(t.audit_log.select().order_by(t.audit_log.c.id.desc()).limit(limit)).mappings().all()
+        return _clean([dict(r) for r in rows])
 
     return app

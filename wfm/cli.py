@@ -364,6 +364,51 @@ def demo(out: Annotated[Path, typer.Option(help="working folder")] = DEFAULT_DIR
         raise typer.Exit(1)
 
 
+keys_app = typer.Typer(no_args_is_help=True, help="API keys: create (shown once), list, revoke.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(role: Annotated[str, typer.Option(help="admin | planner | desk | integration")],
+                name: Annotated[str, typer.Option(help="who or what holds the key")],
+                database_url: DbOpt = None) -> None:
+    """Create an API key and print it (only its SHA-256 is stored: copy it now)."""
+    from api.security import create_key
+
+    engine = _engine(database_url)
+    try:
+        with engine.begin() as conn:
+            key_id, key = create_key(conn, name, role)
+    except ValueError as exc:
+        _fail(str(exc))
+    console.print(f"key {key_id} ({role}, {name}):")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list(database_url: DbOpt = None) -> None:
+    """The keys: id, holder, role, created, revoked (never the key itself)."""
+    from api.security import list_keys
+
+    engine = _engine(database_url)
+    with engine.connect() as conn:
+        for k in list_keys(conn):
+            console.print(f"{k['id']}  {k['role']:<12} {k['name']:<30} created {k['created_at']:%Y-%m-%d %H:%M}"
+                          + (f"  revoked {k['revoked_at']:%Y-%m-%d %H:%M}" if k["revoked_at"] else ""))
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, database_url: DbOpt = None) -> None:
+    """Revoke a key by id (it stays listed for the audit trail)."""
+    from api.security import revoke_key
+
+    engine = _engine(database_url)
+    with engine.begin() as conn:
+        if not revoke_key(conn, key_id):
+            _fail(f"no active key with id {key_id!r} (wfm keys list shows them)")
+    console.print(f"key {key_id} revoked")
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, config: ConfigOpt = Path("wfm-data/sample/centre.toml"),
           database_url: DbOpt = None) -> None:

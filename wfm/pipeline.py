@@ -464,13 +464,15 @@ def config_fingerprint(config: CentreConfig) -> str:
 def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = None, horizon_days: int | None = None,
                  queue_ids: list[str] | None = None, workers: int | None = None, executor: str | None = None,
                  scheduler: str | None = None, resume: str | None = None, progress: bool = True,
-                 log: Callable[[str], None] = lambda s: None) -> RunResult:
+                 log: Callable[[str], None] = lambda s: None,
+                 on_progress: Callable[[str, float, str], None] = lambda run_id, done, what: None) -> RunResult:
     """Run all stages for every queue and store the results under a run id: a new run, or
     ``resume`` = the id of an interrupted (or partial) run, finishing only what it lacks.
 
     Per-queue work runs on ``executor`` (inline | processes | dask; default from the
     configuration, ``scheduler`` = a Dask scheduler address); agents are then given shifts
-    across queues in this process (one calendar per agent)."""
+    across queues in this process (one calendar per agent). ``on_progress(run_id, fraction
+    0-1, message)`` is called once the run id exists and as queues finish (background jobs)."""
     from wfm.executors import make_executor
 
     known = [q.id for q in config.queues]
@@ -522,6 +524,7 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
         if len(before) else set()
     todo = {q: task for q, task in tasks.items() if q not in finished}
     result = RunResult(run_id, "running")
+    on_progress(run_id, 0.0, f"{len(todo)} queue(s) to plan" + (f", {len(finished)} already done" if finished else ""))
     _ENGINES.setdefault(engine.url.render_as_string(hide_password=False), engine)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -538,6 +541,7 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
                 log(f"run {run_id}: {len(todo)} queue(s) on {pool.name} ({pool.workers} worker(s))"
                     + (f"; {len(finished)} already done" if finished else ""))
                 task_bar = bar.add_task("queues", total=len(todo))
+                n_done = 0
                 for qid, out, exc in pool.run(run_queue, todo):
                     if exc is not None:  # the task itself died (e.g. its worker kept dying): record it here
                         with engine.begin() as conn:
@@ -547,6 +551,10 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
                     else:
                         result.computed[qid] = out["computed"]
                     bar.advance(task_bar)
+                    n_done += 1
+                    on_progress(run_id, 0.9 * n_done / len(todo), f"queue {qid} {'failed' if exc else 'planned'} "
+                                                                  f"({n_done}/{len(todo)})")
+            on_progress(run_id, 0.9, "giving shifts to agents")
             _roster_and_store(engine, config, run_id, queue_ids, result, bar)
             summary = _summary(engine, run_id, tasks)
             with engine.connect() as conn:

@@ -295,6 +295,13 @@ def latest_run_id(conn: Connection, kind: str = "pipeline") -> str | None:
     ).scalar()
 
 
+def latest_run_of(conn: Connection, table: Table, queue_id: str) -> str | None:
+    """The newest run that stored rows of ``queue_id`` in ``table`` (e.g. a forecast)."""
+    r = t.pipeline_runs.c
+    return conn.execute(select(r.id).where(r.id.in_(select(table.c.run_id).where(table.c.queue_id == queue_id)))
+                        .order_by(r.started_at.desc()).limit(1)).scalar()
+
+
 def read_stages(conn: Connection, run_id: str) -> pd.DataFrame:
     c = t.run_stages.c
     return _frame(conn, select(t.run_stages).where(c.run_id == run_id).order_by(c.queue_id, c.stage))

@@ -239,3 +239,41 @@ adherence_daily = Table(
     Column("adherence", Float, nullable=False, doc="time in the scheduled activity / scheduled time, 0-1"),
     Column("schedule_run_id", String(32), nullable=False, doc="the run whose schedule was compared"),
 )
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(16), primary_key=True, doc="public part of the key (wfm_<id>_<secret>)"),
+    Column("name", String(128), nullable=False, doc="who or what holds it"),
+    Column("role", String(16), nullable=False, doc="admin | planner | desk | integration"),
+    Column("key_sha256", String(64), nullable=False, doc="SHA-256 of the whole key; the key itself is never stored"),
+    _ts("created_at", nullable=False),
+    _ts("revoked_at"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _ts("at", nullable=False, index=True),
+    Column("key_id", String(16), doc="the API key used (None: refused before a key was known)"),
+    Column("role", String(16)),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("detail", JSON),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False, doc="pipeline"),
+    Column("status", String(16), nullable=False, doc="queued | running | succeeded | partial | failed"),
+    Column("parameters", JSON, nullable=False),
+    Column("progress", Float, nullable=False, default=0.0, doc="0-1"),
+    Column("message", Text),
+    Column("run_id", String(32), doc="the pipeline run the job made (resumed after a restart)"),
+    Column("error", Text),
+    Column("created_by", String(16), doc="API key id"),
+    _ts("created_at", nullable=False),
+    _ts("started_at"),
+    _ts("finished_at"),
+)
