@@ -376,9 +376,9 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         adherence now and for how long (seconds). ``now`` defaults to the server's clock."""
         cfg = config_of()
         at = pd.Timestamp(now or repo.now_utc())
-        if at.tzinfo is None:
-            raise HTTPException(422, [{"loc": ["query", "now"], "msg": "give a timezone (e.g. 2026-11-27T10:00:00Z)",
-                                       "type": "value_error"}])
+        if at.tzinfo is None or not 1970 <= at.year <= 2200:
+            raise HTTPException(422, [{"loc": ["query", "now"], "msg": "a time between 1970 and 2200 with its "
+                                       "timezone (e.g. 2026-11-27T10:00:00Z)", "type": "value_error"}])
         unknown = sorted(set(queue_id or []) - {q.id for q in cfg.queues})
         if unknown:
             raise HTTPException(422, [{"loc": ["query", "queue_id"], "msg": f"unknown queue(s) {unknown}",
