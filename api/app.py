@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api import jobs as jobs_mod
+from api.dashboard import COOKIE, add_dashboard
 from api import security
 from wfm.config import CentreConfig, load_config
 from wfm.importers import import_frame
@@ -195,6 +196,8 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         def check(request: Request) -> security.Caller:
             auth = request.headers.get("authorization", "")
             key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key")
+            if not key and request.method == "GET":  # the dashboard's cookie: reads only, never writes
+                key = request.cookies.get(COOKIE)
             with engine.connect() as conn:
                 caller = security.caller_of(conn, key)
             if caller is None:
@@ -218,6 +221,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             _audit(request, caller, response.status_code)
         return response
 
+    add_dashboard(app, engine, config_of)
     planner = require("admin", "planner")
     reader = require("admin", "planner", "desk")
     admin = require("admin")

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
@@ -29,39 +28,59 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _queue_plots(conn, cfg: CentreConfig, run_id: str, qid: str) -> dict[str, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def queue_frames(conn, cfg: CentreConfig, run_id: str, qid: str) -> dict[str, Any]:
+    """What a run says about one queue, ready to plot (``interval_start`` UTC; closed hours put
+    back as gaps so lines do not bridge the nights): ``forecast`` (+ prediction interval),
+    ``backtest``, ``actual`` (the 14 days of history before the horizon), ``requirements``
+    with ``scheduled`` (agents on contacts, breaks excluded), ``realisation``, ``shifts``."""
     from scheduling import coverage_from_activities
 
     q = cfg.queue(qid)
     tz = cfg.queue_timezone(qid)
-    grid = describe_grid(q.interval_minutes, tz)
-    out: dict[str, Any] = {"id": qid, "name": q.name or qid, "channel": str(q.channel), "grid": grid}
+    out: dict[str, Any] = {"id": qid, "name": q.name or qid, "channel": str(q.channel), "timezone": tz,
+                           "interval_minutes": q.interval_minutes, "grid": describe_grid(q.interval_minutes, tz)}
     fc = repo.read_run_frame(conn, t.forecasts, run_id, qid, kind="forecast")
-    bt = repo.read_run_frame(conn, t.forecasts, run_id, qid, kind="backtest")
-    req = repo.read_run_frame(conn, t.requirements, run_id, qid)
-    real = repo.read_run_frame(conn, t.realisation, run_id, qid)
+    out["forecast"] = fc
     if fc.empty:
         return out
-    start = fc["interval_start"].min()
-    actual = repo.read_actuals(conn, qid, (start - timedelta(days=14)).to_pydatetime(), start.to_pydatetime())
-
-    def local(s: pd.Series) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(s).tz_convert(tz).tz_localize(None)
 
     def with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
-        """Put the closed hours back as gaps so lines do not bridge the nights."""
         if frame.empty:
             return frame
         full = pd.date_range(frame["interval_start"].min(), frame["interval_start"].max(),
                              freq=f"{q.interval_minutes}min")
         return frame.set_index("interval_start").reindex(full).rename_axis("interval_start").reset_index()
 
-    actual, bt = with_gaps(actual), with_gaps(bt)
+    start = fc["interval_start"].min()
+    out["actual"] = with_gaps(repo.read_actuals(conn, qid, (start - timedelta(days=14)).to_pydatetime(),
+                                                start.to_pydatetime()))
+    out["backtest"] = with_gaps(repo.read_run_frame(conn, t.forecasts, run_id, qid, kind="backtest"))
+    req = repo.read_run_frame(conn, t.requirements, run_id, qid)
+    shifts, acts = repo.read_shifts(conn, run_id, qid)
+    if len(req):
+        idx = pd.DatetimeIndex(req["interval_start"])
+        req["scheduled"] = coverage_from_activities(acts, idx, q.interval_minutes) if len(acts) else 0.0
+    out["requirements"], out["shifts"], out["activities"] = req, shifts, acts
+    out["realisation"] = repo.read_run_frame(conn, t.realisation, run_id, qid)
+    return out
+
+
+def _queue_plots(conn, cfg: CentreConfig, run_id: str, qid: str) -> dict[str, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = queue_frames(conn, cfg, run_id, qid)
+    out = {k: f[k] for k in ("id", "name", "channel", "grid")}
+    fc = f["forecast"]
+    if fc.empty:
+        return out
+    tz, grid, minutes = f["timezone"], f["grid"], f["interval_minutes"]
+    actual, bt, req, real = f["actual"], f["backtest"], f["requirements"], f["realisation"]
+
+    def local(s: pd.Series) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(s).tz_convert(tz).tz_localize(None)
 
     fig, ax = plt.subplots(figsize=(12, 3.4))
     if len(actual):
@@ -71,20 +90,18 @@ def _queue_plots(conn, cfg: CentreConfig, run_id: str, qid: str) -> dict[str, An
     ax.plot(local(fc["interval_start"]), fc["volume"], lw=0.9, color="#2463eb", label="forecast")
     ax.fill_between(local(fc["interval_start"]), fc["volume_lower"], fc["volume_upper"], color="#2463eb",
                     alpha=0.15, step=None, label="80% prediction interval")
-    ax.set_ylabel(f"contacts per {q.interval_minutes} min")
+    ax.set_ylabel(f"contacts per {minutes} min")
     ax.set_title(f"{qid}: forecast vs actual ({grid}, local time)")
     ax.legend(loc="upper left", fontsize=8, ncols=4)
     out["forecast_png"] = _png(fig)
 
     if len(req):
-        shifts, acts = repo.read_shifts(conn, run_id, qid)
-        idx = pd.DatetimeIndex(req["interval_start"])
-        cov = coverage_from_activities(acts, idx, q.interval_minutes) if len(acts) else np.zeros(len(idx))
+        shifts = f["shifts"]
         fig, ax = plt.subplots(figsize=(12, 3.4))
         x = local(req["interval_start"])
         ax.step(x, req["agents_net"], where="post", lw=0.9, color="#16a34a", label="required net (on contacts)")
         ax.step(x, req["agents_gross"], where="post", lw=0.9, color="#dc2626", label="required gross (+ shrinkage)")
-        ax.step(x, cov, where="post", lw=0.9, color="#7c3aed", label="scheduled (lunches excluded)")
+        ax.step(x, req["scheduled"], where="post", lw=0.9, color="#7c3aed", label="scheduled (lunches excluded)")
         ax.set_ylabel("agents")
         ax.set_title(f"{qid}: required vs scheduled staff ({grid}, local time)")
         ax.legend(loc="upper left", fontsize=8, ncols=3)
