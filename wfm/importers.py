@@ -532,9 +532,8 @@ def import_file(engine: Engine, kind: str, path: str | Path, config: CentreConfi
             rows = validate_actuals(df, config, mapping, report)
             table = t.interval_actuals
         elif kind == "agent_events":
-            agents = repo.read_agents(conn)
             tz = {s.id: s.timezone for s in config.sites}
-            known = {a: tz.get(s) for a, s in zip(agents.get("id", []), agents.get("site_id", []))}
+            known = {a: tz.get(s) for a, s in repo.read_agent_sites(conn).items()}
             known.update({a.id: tz[a.site] for a in config.agents})
             rows = validate_events(df, config, mapping, known, report)
             table = t.agent_events

@@ -177,6 +177,11 @@ def sync_config(conn: Connection, config: CentreConfig) -> None:
     ])
 
 
+def read_agent_sites(conn: Connection) -> dict[str, str]:
+    """Agent id -> site id (cheaper than :func:`read_agents` for validating events)."""
+    return dict(conn.execute(select(t.agents.c.id, t.agents.c.site_id)).all())
+
+
 def read_agents(conn: Connection) -> pd.DataFrame:
     return _frame(conn, select(t.agents).order_by(t.agents.c.id))
 
@@ -224,12 +229,21 @@ def delete_agent_events(conn: Connection, agent_ids: list[str], start: datetime,
     return deleted
 
 
+def latest_import_id(conn: Connection, kind: str) -> int | None:
+    """The id of the newest import of ``kind`` (a cheap change marker)."""
+    return conn.execute(select(func.max(t.imports.c.id)).where(t.imports.c.kind == kind)).scalar()
+
+
 def read_agent_events(
     conn: Connection, start: datetime | None = None, end: datetime | None = None,
-    agent_ids: Iterable[str] | None = None,
+    agent_ids: Iterable[str] | None = None, import_after: int | None = None,
 ) -> pd.DataFrame:
+    """Agent-state events (optionally in [start, end), of some agents, or imported after the
+    import id ``import_after``), ordered by agent and time, ``timestamp`` in UTC."""
     c = t.agent_events.c
     stmt = select(c.agent_id, c.timestamp, c.state, c.reason_code)
+    if import_after is not None:
+        stmt = stmt.where(c.import_id > import_after)
     if start is not None:
         stmt = stmt.where(c.timestamp >= start)
     if end is not None:

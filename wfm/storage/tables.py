@@ -128,7 +128,7 @@ agent_events = Table(
     _ts("timestamp", primary_key=True),
     Column("state", String(64), primary_key=True),
     Column("reason_code", String(64), nullable=False, default=""),
-    Column("import_id", Integer, ForeignKey("imports.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), index=True),
 )
 
 pipeline_runs = Table(

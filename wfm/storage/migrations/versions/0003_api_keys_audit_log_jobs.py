@@ -1,4 +1,4 @@
-"""api keys, audit log, jobs
+"""api keys, audit log, jobs; agent events indexed by import
 
 Revision ID: 0003
 Revises: 0002
@@ -54,10 +54,14 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
     )
+    with op.batch_alter_table('agent_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_events_import_id'), ['import_id'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('agent_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_events_import_id'))
 
     op.drop_table('jobs')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
