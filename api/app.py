@@ -36,7 +36,7 @@ from api import security
 from wfm.config import CentreConfig, load_config
 from wfm.importers import import_frame
 from wfm.model import ServiceTarget
-from wfm.period_metrics import desk_from_store
+from wfm.period_metrics import accuracy_report, adherence_report, desk_from_store, service_report
 from wfm.whatif import what_if_requirements
 from wfm.grid import describe_grid
 from wfm.storage import connect
@@ -286,6 +286,12 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "database": engine.dialect.name}
 
+    @app.get("/api/v1/sites", dependencies=[reader])
+    def sites() -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            rows = conn.execute(t.sites.select().order_by(t.sites.c.id)).mappings().all()
+        return _clean([dict(r) for r in rows])
+
     @app.get("/api/v1/queues", dependencies=[reader])
     def queues() -> list[dict[str, Any]]:
         with engine.connect() as conn:
@@ -306,26 +312,77 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             r["stages"] = _clean(repo.read_stages(conn, run_id).to_dict("records"))
         return _clean([r])[0]
 
-    def _frame(table, run_id: str, queue_id: str, **filters) -> list[dict[str, Any]]:
+    def _frame(table, run_id: str, queue_id: str, start: datetime | None, end: datetime | None,
+               **filters) -> list[dict[str, Any]]:
+        for name, v in (("start", start), ("end", end)):
+            if v is not None and v.tzinfo is None:
+                raise HTTPException(422, [{"loc": ["query", name], "msg": "give a timezone (e.g. 2026-11-30T00:00:00Z)",
+                                           "type": "value_error"}])
         with engine.connect() as conn:
             if repo.read_run(conn, run_id) is None:
                 raise HTTPException(404, f"unknown run id {run_id!r}")
             df = repo.read_run_frame(conn, table, run_id, queue_id, **filters)
         if df.empty:
             raise HTTPException(404, f"no rows for queue {queue_id!r} in run {run_id!r}")
+        if start is not None:
+            df = df[df["interval_start"] >= pd.Timestamp(start)]
+        if end is not None:
+            df = df[df["interval_start"] < pd.Timestamp(end)]
         return _clean(df.to_dict("records"))
 
+    period = {"start": Query(None, description="first interval start, inclusive (with timezone)"),
+              "end": Query(None, description="last interval start, exclusive (with timezone)")}
+
     @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/forecast", dependencies=[planner])
-    def forecast(run_id: str, queue_id: str) -> list[dict[str, Any]]:
-        return _frame(t.forecasts, run_id, queue_id, kind="forecast")
+    def forecast(run_id: str, queue_id: str, start: datetime | None = period["start"],
+                 end: datetime | None = period["end"]) -> list[dict[str, Any]]:
+        """Volume (with its prediction interval), AHT, shrinkage, concurrency per interval and the model used."""
+        return _frame(t.forecasts, run_id, queue_id, start, end, kind="forecast")
 
     @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/requirements", dependencies=[planner])
-    def requirements(run_id: str, queue_id: str) -> list[dict[str, Any]]:
-        return _frame(t.requirements, run_id, queue_id)
+    def requirements(run_id: str, queue_id: str, start: datetime | None = period["start"],
+                     end: datetime | None = period["end"]) -> list[dict[str, Any]]:
+        """Agents net and gross of shrinkage per interval with the predicted service level (on offered),
+        abandon rate, ASA (answered), occupancy, the binding target and the model."""
+        return _frame(t.requirements, run_id, queue_id, start, end)
 
     @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/realisation", dependencies=[planner])
-    def realisation(run_id: str, queue_id: str) -> list[dict[str, Any]]:
-        return _frame(t.realisation, run_id, queue_id)
+    def realisation(run_id: str, queue_id: str, start: datetime | None = period["start"],
+                    end: datetime | None = period["end"]) -> list[dict[str, Any]]:
+        return _frame(t.realisation, run_id, queue_id, start, end)
+
+    def _days(first: date, last: date) -> None:
+        for name, d in (("from", first), ("to", last)):
+            if not 1970 <= d.year <= 2200:
+                raise HTTPException(422, [{"loc": ["query", name], "msg": "a day between 1970 and 2200",
+                                           "type": "value_error"}])
+        if last < first or (last - first).days > 92:
+            raise HTTPException(422, [{"loc": ["query", "to"], "msg": "to must be on or after from, at most 92 "
+                                       "days later", "type": "value_error"}])
+
+    @app.get("/api/v1/adherence", dependencies=[require("admin", "planner", "desk")])
+    def adherence(from_: date = Query(..., alias="from", examples=["2026-11-26"]),
+                  to: date = Query(..., examples=["2026-11-28"]),
+                  grace_seconds: float = Query(0.0, ge=0, le=3600)) -> dict[str, Any]:
+        """Adherence per agent and local day (time in the scheduled activity / scheduled time, 0-1),
+        against the latest stored schedule, with the exceptions (out-of-adherence spells)."""
+        _days(from_, to)
+        rep = adherence_report(engine, config_of(), from_, to, grace_seconds=grace_seconds)
+        return {"schedule_run_id": rep.schedule_run, "per_agent": _clean(rep.per_agent.to_dict("records")),
+                "exceptions": _clean(rep.exceptions.head(5000).to_dict("records"))}
+
+    @app.get("/api/v1/metrics", dependencies=[planner])
+    def metrics(from_: date = Query(..., alias="from", examples=["2026-11-23"]),
+                to: date = Query(..., examples=["2026-11-28"]),
+                lead_days: int = Query(7, ge=0, le=365)) -> dict[str, Any]:
+        """COPC metrics per queue over local days: service (SL on offered, abandon, ASA, AHT,
+        occupancy, realisation) and forecast accuracy of the forecast made ``lead_days`` ahead."""
+        _days(from_, to)
+        cfg = config_of()
+        return {"conventions": CONVENTIONS,
+                "service": _clean(service_report(engine, cfg, from_, to).to_dict("records")),
+                "forecast_accuracy": _clean(accuracy_report(engine, cfg, from_, to, lead_days=lead_days)
+                                            .to_dict("records"))}
 
     @app.post("/api/v1/jobs/pipeline", status_code=202)
     def submit_pipeline(body: PipelineJobRequest, caller: security.Caller = planner) -> dict[str, Any]:

@@ -46,8 +46,8 @@ def _lookup(pieces: pd.DataFrame, segs: pd.DataFrame) -> np.ndarray:
     """Activity of ``segs`` covering each piece start (NONE where no segment covers it)."""
     if segs.empty:
         return np.full(len(pieces), NONE, dtype=object)
-    segs = segs.sort_values("start")
-    m = pd.merge_asof(pieces[["agent_id", "t0"]].reset_index().sort_values("t0"),
+    segs = segs.sort_values("start").astype({"agent_id": object})  # ids from different sources: one dtype
+    m = pd.merge_asof(pieces[["agent_id", "t0"]].reset_index().astype({"agent_id": object}).sort_values("t0"),
                       segs.rename(columns={"start": "t0"}), on="t0", by="agent_id", direction="backward")
     m = m.set_index("index").reindex(pieces.index)
     covered = m["end"].notna() & (m["end"] > pieces["t0"])

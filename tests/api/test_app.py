@@ -13,7 +13,10 @@ from wfm.storage import tables as t
 
 # The role matrix, written independently of the app: every route and who may call it.
 MATRIX = {
+    ("GET", "/api/v1/sites"): {"admin", "planner", "desk"},
     ("GET", "/api/v1/queues"): {"admin", "planner", "desk"},
+    ("GET", "/api/v1/adherence"): {"admin", "planner", "desk"},
+    ("GET", "/api/v1/metrics"): {"admin", "planner"},
     ("GET", "/api/v1/runs"): {"admin", "planner"},
     ("GET", "/api/v1/runs/{run_id}"): {"admin", "planner"},
     ("GET", "/api/v1/runs/{run_id}/queues/{queue_id}/forecast"): {"admin", "planner"},
@@ -251,3 +254,32 @@ def test_a_bad_upload_names_the_row_and_column_and_writes_nothing(client):
     assert r.status_code == 422 and "JSON list" in r.text
     ok = client.post("/api/v1/actuals", content=csv.rsplit("lyon_voice,2026-11-30T08:30", 1)[0], headers=h)
     assert ok.status_code == 200 and _count(client, t.interval_actuals) == before + 1
+
+
+def test_metrics_of_a_period_recount_the_actuals(client):
+    import pandas as pd
+
+    h = _as(client, "planner")
+    r = client.get("/api/v1/metrics", params={"from": "2026-11-23", "to": "2026-11-28"}, headers=h)
+    assert r.status_code == 200 and "on offered" in r.json()["conventions"]
+    service = {row["queue_id"]: row for row in r.json()["service"]}
+    raw = pd.read_csv(client.sample_dir / "actuals_lyon.csv")
+    ts = pd.to_datetime(raw["interval_start"], utc=True).dt.tz_convert("Europe/Paris")
+    week = raw[(raw["queue_id"] == "lyon_voice") & (ts.dt.date >= pd.Timestamp("2026-11-23").date())
+               & (ts.dt.date <= pd.Timestamp("2026-11-28").date())]
+    assert service["lyon_voice"]["offered"] == week["offered"].sum()
+    assert service["lyon_voice"]["service_level"] == pytest.approx(
+        week["answered_within_threshold"].sum() / week["offered"].sum())            # on offered
+    bad = client.get("/api/v1/metrics", params={"from": "2026-11-28", "to": "2026-11-23"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "to"]
+
+
+def test_results_of_a_period_only(client):
+    h = _as(client, "planner")
+    url = f"/api/v1/runs/{client.run_id}/queues/lyon_voice/requirements"
+    every = client.get(url, headers=h).json()
+    one_day = client.get(url, params={"start": "2026-12-01T00:00:00+01:00", "end": "2026-12-02T00:00:00+01:00"},
+                         headers=h).json()
+    assert len(one_day) == 48 and len(every) == 7 * 48
+    assert one_day[0]["interval_start"] == "2026-11-30T23:00:00+00:00"
+    assert client.get(url, params={"start": "2026-12-01T00:00:00"}, headers=h).status_code == 422

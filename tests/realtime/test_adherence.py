@@ -85,3 +85,12 @@ def test_mixed_timestamp_resolutions():
     act = ACTUAL.assign(start=ACTUAL["start"].astype("datetime64[ns, UTC]"),
                         end=ACTUAL["end"].astype("datetime64[ns, UTC]"))
     assert adherence(sched, act, available_codes=AVAILABLE)["adherence"].iloc[0] == pytest.approx(110 / 120)
+
+
+def test_agent_ids_of_different_dtypes_still_match():
+    """The schedule read one way (pandas string dtype) and the timelines another (object): a
+    crash found by the API fuzzer."""
+    schedule = SCHEDULE.astype({"agent_id": "string"})
+    actual = ACTUAL.astype({"agent_id": object})
+    overall = adherence(schedule, actual, available_codes=AVAILABLE).iloc[0]
+    assert overall["adherence"] == pytest.approx(110 / 120)
