@@ -21,14 +21,16 @@ import time
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+
+import capacity
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from api import jobs as jobs_mod
 from api.dashboard import COOKIE, add_dashboard
@@ -172,6 +174,35 @@ class WhatIfRequest(BaseModel):
     targets: ServiceTarget | None = Field(None, description="replaces the queue's targets",
                                           examples=[{"service_level": 0.9, "service_level_threshold_seconds": 20}])
     patience_seconds: float | None = Field(None, gt=0, le=86_400, description="mean customer patience (Erlang A)")
+
+
+class HiringRulesModel(BaseModel):
+    training_weeks: int = Field(6, ge=0, le=52)
+    training_attrition: float = Field(0.10, ge=0, lt=1, description="share of a class lost before graduating")
+    weekly_attrition: float = Field(0.005, ge=0, lt=1)
+    learning_curve: list[float] = Field([0.6, 0.8, 0.9], max_length=52,
+                                        description="productivity 0-1 of a graduate in its first weeks (then 1)")
+    max_class_size: int = Field(20, ge=0, le=1000)
+    class_start_weeks: list[int] | None = Field(None, description="weeks a class may start (default: any)")
+    cost_per_hire: float = Field(5_000.0, ge=0, le=1e7)
+    weekly_cost_per_fte: float = Field(800.0, ge=0, le=1e6)
+    shortage_cost_per_fte_week: float = Field(3_000.0, ge=0, le=1e7)
+
+    @field_validator("learning_curve")
+    @classmethod
+    def _fractions(cls, v: list[float]) -> list[float]:
+        if any(not 0 <= p <= 1 for p in v):
+            raise ValueError("learning_curve values are fractions 0-1")
+        return v
+
+
+class CapacityPlanRequest(BaseModel):
+    required_fte: list[Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        min_length=1, max_length=156, description="productive FTE needed each week (e.g. from a long-range "
+                                                 "forecast), week 0 first", examples=[[120, 125, 130, 140, 150, 150]])
+    current_fte: float = Field(ge=0, le=1e6, examples=[118])
+    rules: HiringRulesModel = HiringRulesModel()
+    time_limit_seconds: float = Field(10.0, ge=1, le=60)
 
 
 class KeyRequest(BaseModel):
@@ -579,11 +610,33 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             "intervals": _clean(req.to_dict("records")),
         }
 
+    @app.post("/api/v1/capacity-plan", dependencies=[planner])
+    def capacity_plan(body: CapacityPlanRequest) -> dict[str, Any]:
+        """The hiring plan (class sizes and start weeks) that covers weekly required FTE at minimum
+        cost, with the weekly gap table (existing staff after attrition, trainees, new hires'
+        productive FTE). Computed by ``capacity.capacity_plan`` (a MIP); stored nowhere."""
+        rules = capacity.HiringRules(**dict(body.rules.model_dump(), learning_curve=tuple(body.rules.learning_curve),
+                                            class_start_weeks=tuple(body.rules.class_start_weeks)
+                                            if body.rules.class_start_weeks is not None else None))
+        try:
+            plan = capacity.capacity_plan(body.required_fte, body.current_fte, rules,
+                                          time_limit_seconds=body.time_limit_seconds)
+        except RuntimeError as exc:  # no plan found within the time limit
+            raise HTTPException(422, [{"loc": ["body", "time_limit_seconds"], "msg": f"{exc}: allow more time",
+                                       "type": "value_error"}])
+        return {"status": plan.status, "total_cost": plan.total_cost, "bound": plan.bound,
+                "hires": {str(w): n for w, n in plan.hires.items()},
+                "weeks": _clean(plan.weeks.to_dict("records")),
+                "conventions": "FTE are productive full-time equivalents; rates are weekly fractions 0-1"}
+
     @app.post("/api/v1/keys", status_code=201, dependencies=[admin])
     def create_key(body: KeyRequest) -> dict[str, str]:
         """A new API key: the key is in this answer only (it is stored hashed)."""
-        with engine.begin() as conn:
-            key_id, key = security.create_key(conn, body.name, body.role)
+        try:
+            with engine.begin() as conn:
+                key_id, key = security.create_key(conn, body.name, body.role)
+        except ValueError as exc:
+            raise HTTPException(422, [{"loc": ["body", "name"], "msg": str(exc), "type": "value_error"}])
         return {"id": key_id, "name": body.name, "role": body.role, "key": key}
 
     @app.get("/api/v1/keys", dependencies=[admin])

@@ -26,6 +26,7 @@ MATRIX = {
     ("GET", "/api/v1/jobs"): {"admin", "planner"},
     ("GET", "/api/v1/jobs/{job_id}"): {"admin", "planner"},
     ("POST", "/api/v1/what-if"): {"admin", "planner"},
+    ("POST", "/api/v1/capacity-plan"): {"admin", "planner"},
     ("GET", "/api/v1/runs/{run_id}/schedule"): {"admin", "planner"},
     ("POST", "/api/v1/actuals"): {"admin", "integration"},
     ("POST", "/api/v1/agent-events"): {"admin", "integration"},
@@ -283,3 +284,17 @@ def test_results_of_a_period_only(client):
     assert len(one_day) == 48 and len(every) == 7 * 48
     assert one_day[0]["interval_start"] == "2026-11-30T23:00:00+00:00"
     assert client.get(url, params={"start": "2026-12-01T00:00:00"}, headers=h).status_code == 422
+
+
+def test_capacity_plan_hires_ahead_of_the_growth_and_reports_the_gap(client):
+    h = _as(client, "planner")
+    need = [100.0] * 10 + [130.0] * 16                      # growth in week 10: hire before, train 6 weeks
+    body = {"required_fte": need, "current_fte": 100, "rules": {"weekly_attrition": 0.0, "training_attrition": 0.0,
+                                                               "learning_curve": [], "training_weeks": 6}}
+    plan = client.post("/api/v1/capacity-plan", json=body, headers=h).json()
+    weeks = plan["weeks"]
+    assert sum(int(n) for n in plan["hires"].values()) == 30                # exactly the growth, no attrition
+    assert all(int(w) + 6 <= 10 for w in plan["hires"])                    # graduates by week 10
+    assert all(not w["short"] for w in weeks) and weeks[12]["productive_fte"] == pytest.approx(130)
+    bad = client.post("/api/v1/capacity-plan", json=dict(body, required_fte=[-1]), headers=h)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][:2] == ["body", "required_fte"]
