@@ -25,26 +25,25 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 import capacity
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, field_validator
-
 from api import jobs as jobs_mod
-from api.dashboard import COOKIE, add_dashboard
 from api import security
+from api.dashboard import COOKIE, add_dashboard
 from wfm.config import CentreConfig, load_config
+from wfm.grid import describe_grid
 from wfm.importers import import_frame
 from wfm.model import ServiceTarget
 from wfm.period_metrics import accuracy_report, adherence_report, desk_from_store, service_report
-from wfm.whatif import what_if_requirements
-from wfm.grid import describe_grid
 from wfm.storage import connect
 from wfm.storage import repository as repo
 from wfm.storage import tables as t
-
+from wfm.whatif import what_if_requirements
 
 CONVENTIONS = ("service level and abandon rate on offered contacts; ASA over answered contacts; occupancy on "
                "carried load; gross = net / (1 - shrinkage) rounded up; durations in seconds; fractions 0-1; "
@@ -152,6 +151,8 @@ class _AuditWrites:
 
 
 KEY_CACHE_SECONDS = 5.0
+RUN_ID = PathParam(..., description="a pipeline run id (GET /api/v1/runs lists them)", examples=["20261204T221244-7c3c14"])
+QUEUE_ID = PathParam(..., description="a queue id (GET /api/v1/queues)", examples=["lyon_voice"])
 
 
 class PipelineJobRequest(BaseModel):
@@ -335,7 +336,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             return _clean(repo.read_runs(conn, limit).to_dict("records"))
 
     @app.get("/api/v1/runs/{run_id}", dependencies=[planner])
-    def run(run_id: str) -> dict[str, Any]:
+    def run(run_id: str = RUN_ID) -> dict[str, Any]:
         with engine.connect() as conn:
             r = repo.read_run(conn, run_id)
             if r is None:
@@ -365,20 +366,20 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
               "end": Query(None, description="last interval start, exclusive (with timezone)")}
 
     @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/forecast", dependencies=[planner])
-    def forecast(run_id: str, queue_id: str, start: datetime | None = period["start"],
+    def forecast(run_id: str = RUN_ID, queue_id: str = QUEUE_ID, start: datetime | None = period["start"],
                  end: datetime | None = period["end"]) -> list[dict[str, Any]]:
         """Volume (with its prediction interval), AHT, shrinkage, concurrency per interval and the model used."""
         return _frame(t.forecasts, run_id, queue_id, start, end, kind="forecast")
 
     @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/requirements", dependencies=[planner])
-    def requirements(run_id: str, queue_id: str, start: datetime | None = period["start"],
+    def requirements(run_id: str = RUN_ID, queue_id: str = QUEUE_ID, start: datetime | None = period["start"],
                      end: datetime | None = period["end"]) -> list[dict[str, Any]]:
         """Agents net and gross of shrinkage per interval with the predicted service level (on offered),
         abandon rate, ASA (answered), occupancy, the binding target and the model."""
         return _frame(t.requirements, run_id, queue_id, start, end)
 
     @app.get("/api/v1/runs/{run_id}/queues/{queue_id}/realisation", dependencies=[planner])
-    def realisation(run_id: str, queue_id: str, start: datetime | None = period["start"],
+    def realisation(run_id: str = RUN_ID, queue_id: str = QUEUE_ID, start: datetime | None = period["start"],
                     end: datetime | None = period["end"]) -> list[dict[str, Any]]:
         return _frame(t.realisation, run_id, queue_id, start, end)
 
@@ -429,6 +430,13 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             raise HTTPException(422, [{"loc": ["body", "queue_ids"], "msg": f"unknown queue(s) {unknown}; "
                                        f"configured: {known}", "type": "value_error"}])
         params = body.model_dump(mode="json", exclude_none=True)
+        wanted = set(body.queue_ids or known)
+        for other in jobs_mod.read_jobs(engine, 200):  # two plans of the same queues at once would race
+            if other["status"] in ("queued", "running") and \
+                    wanted & set((other["parameters"] or {}).get("queue_ids") or known):
+                raise HTTPException(409, f"job {other['id']} ({other['status']}) already plans "
+                                         f"{sorted(wanted & set(other['parameters'].get('queue_ids') or known))}; "
+                                         f"wait for it (GET /api/v1/jobs/{other['id']})")
         job_id = jobs_mod.submit(engine, "pipeline", params, caller.key_id)
         return {"id": job_id, "status": "queued", "url": f"/api/v1/jobs/{job_id}"}
 
@@ -437,7 +445,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         return _clean(jobs_mod.read_jobs(engine, limit))
 
     @app.get("/api/v1/jobs/{job_id}", dependencies=[planner])
-    def job(job_id: str) -> dict[str, Any]:
+    def job(job_id: str = PathParam(..., examples=["20261204T221343-fae1c5"])) -> dict[str, Any]:
         """Status (queued | running | succeeded | partial | failed), progress 0-1 with a message, the run it made."""
         row = jobs_mod.read_job(engine, job_id)
         if row is None:
@@ -446,7 +454,9 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
 
     @app.get("/api/v1/runs/{run_id}/schedule", dependencies=[planner],
              responses={200: {"content": {"text/calendar": {}}}})
-    def schedule(run_id: str, queue_id: str | None = None, agent_id: str | None = None, site_id: str | None = None,
+    def schedule(run_id: str = RUN_ID, queue_id: str | None = Query(None, examples=["lyon_voice"]),
+                 agent_id: str | None = Query(None, examples=["lyovo001"]),
+                 site_id: str | None = Query(None, examples=["lyon"]),
                  format: str = Query("json", pattern="^(json|ics)$")):
         """Shifts of a run with their activities, for a queue, an agent or a site's team; ``format=ics``
         gives an iCalendar file (one event per shift, times in UTC)."""
@@ -645,7 +655,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             return _clean(security.list_keys(conn))
 
     @app.delete("/api/v1/keys/{key_id}", dependencies=[admin])
-    def revoke(key_id: str) -> dict[str, str]:
+    def revoke(key_id: str = PathParam(..., examples=["9179a41b"])) -> dict[str, str]:
         with engine.begin() as conn:
             if not security.revoke_key(conn, key_id):
                 raise HTTPException(404, f"no active key with id {key_id!r}")

@@ -40,9 +40,12 @@ def test_a_job_queued_before_a_restart_runs_after_it_and_a_failing_job_blocks_no
     url, engine, h = centre
     # server 1 accepts the jobs but dies before running them
     first = TestClient(create_app(url, config=sample_config, run_jobs=False))
-    bad = first.post("/api/v1/jobs/pipeline", json={**ONE_DAY, "start": "1990-01-01"}, headers=h)
+    bad = first.post("/api/v1/jobs/pipeline", json={**ONE_DAY, "queue_ids": ["lyon_chat"], "start": "1990-01-01"},
+                     headers=h)
     good = first.post("/api/v1/jobs/pipeline", json=ONE_DAY, headers=h)
     assert bad.status_code == 202 and good.status_code == 202
+    twice = first.post("/api/v1/jobs/pipeline", json={"horizon_days": 1}, headers=h)   # all queues: overlaps both
+    assert twice.status_code == 409 and good.json()["id"] in twice.json()["detail"]   # names the newest conflict
     assert first.get(good.json()["url"], headers=h).json()["status"] == "queued"
     # server 2 picks them up, oldest first
     with TestClient(create_app(url, config=sample_config)) as second:
