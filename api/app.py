@@ -251,7 +251,6 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
                   description="Workforce management engine. Service level and abandon rate on offered contacts; "
                               "ASA over answered contacts; occupancy on carried load; durations in seconds; "
                               "fractions 0-1; timestamps UTC.")
-    app.state.jobs = runner
     app.add_middleware(_BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(Exception)
@@ -307,7 +306,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         return Depends(check)
 
     app.add_middleware(_AuditWrites, audit=_audit)
-    add_dashboard(app, engine, config_of)
+    add_dashboard(app, engine, config_of, caller_of)
     planner = require("admin", "planner")
     reader = require("admin", "planner", "desk")
     admin = require("admin")

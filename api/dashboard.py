@@ -42,15 +42,16 @@ def _series(frame: pd.DataFrame, column: str, tz: str) -> dict[str, list]:
     return {"x": x, "y": y}
 
 
-def add_dashboard(app: FastAPI, engine, config_of: Callable) -> None:
+def add_dashboard(app: FastAPI, engine, config_of: Callable,
+                  caller_of: Callable[[str | None], security.Caller | None]) -> None:
+    """Mount the pages; ``caller_of`` is the API's key lookup (cached), shared by pages and routes."""
     env = Environment(loader=PackageLoader("api", "templates"), autoescape=select_autoescape())
 
     def page(name: str, **context: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**context))
 
     def caller(request: Request, *roles: str) -> security.Caller | None:
-        with engine.connect() as conn:
-            who = security.caller_of(conn, request.cookies.get(COOKIE))
+        who = caller_of(request.cookies.get(COOKIE))
         return who if who is not None and who.role in roles else None
 
     def signin(request: Request) -> RedirectResponse:
@@ -69,8 +70,7 @@ def add_dashboard(app: FastAPI, engine, config_of: Callable) -> None:
     async def login(request: Request) -> RedirectResponse:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))  # a plain form: no multipart needed
         key, next = form.get("key", [""])[0], form.get("next", ["/dashboard"])[0]
-        with engine.connect() as conn:
-            who = security.caller_of(conn, key.strip())
+        who = caller_of(key.strip())
         target = next if next.startswith("/dashboard") else "/dashboard"
         if who is None:
             return RedirectResponse(f"/dashboard/login?next={target}&error=unknown+or+revoked+key", status_code=303)

@@ -242,7 +242,7 @@ def realisation_queue(plan: QueuePlan, segments: pd.DataFrame, available_codes: 
 
 # -- per-queue work (runs where the executor puts it: this process, a local process, a Dask worker) --
 
-QUEUE_STAGES = ("forecast", "requirements", "schedule", "metrics", "roster")
+QUEUE_STAGES = STAGES[:-1]
 "stages one queue's task runs on a worker; ``roster`` (agents across queues) runs centrally after them"
 FORECAST_COLUMNS = ["interval_start", "volume", "volume_lower", "volume_upper", "aht_seconds", "shrinkage",
                     "concurrency", "patience_seconds", "model"]
@@ -364,12 +364,10 @@ def run_queue(task: QueueTask) -> dict[str, Any]:
         day_end = pd.Timestamp(plan.start).tz_localize("UTC") + pd.Timedelta(days=1)
         segments, trep = realtime.timelines(events, day_end, dict(task.state_map))
         real = realisation_queue(plan, segments, set(task.available_codes))
-        conn.execute(t.realisation.delete().where(t.realisation.c.run_id == run_id)
-                     .where(t.realisation.c.queue_id == qid))
-        if real.empty:
-            return 0, {"note": "no agent-state events for this queue's agents", "summary": {}}
         rows = repo.replace_run_rows(conn, t.realisation, run_id, qid,
                                      real.assign(interval_minutes=plan.queue.interval_minutes))
+        if real.empty:
+            return 0, {"note": "no agent-state events for this queue's agents", "summary": {}}
         summary = {"realisation": realtime.weighted_realisation(real["required_fte"], real["realisation"]),
                    "realisation_in_band": realtime.band_share(real["in_band"])}
         return rows, {"timeline": {"duplicates_collapsed": trep.duplicates_collapsed,
@@ -552,7 +550,8 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
                         result.computed[qid] = out["computed"]
                     bar.advance(task_bar)
                     n_done += 1
-                    on_progress(run_id, 0.9 * n_done / len(todo), f"queue {qid} {'failed' if exc else 'planned'} "
+                    failed = exc is not None or out["failed"] is not None
+                    on_progress(run_id, 0.9 * n_done / len(todo), f"queue {qid} {'failed' if failed else 'planned'} "
                                                                   f"({n_done}/{len(todo)})")
             on_progress(run_id, 0.9, "giving shifts to agents")
             _roster_and_store(engine, config, run_id, queue_ids, result, bar)
@@ -600,15 +599,16 @@ def _roster_and_store(engine: Engine, config: CentreConfig, run_id: str, queue_i
     with engine.connect() as conn:
         roster = repo.read_agents(conn)
         stages = repo.read_stages(conn, run_id)
-        given, _ = repo.read_shifts(conn, run_id)
-    status = {(r.queue_id, r.stage): r.status for r in stages.itertuples()}
+        status = {(r.queue_id, r.stage): r.status for r in stages.itertuples()}
+        rostered = {q for q in queue_ids if status.get((q, "roster")) == "succeeded"}
+        booked: dict = {}
+        for qid in rostered:  # a resumed run: shifts already given in it are booked
+            given, _ = repo.read_shifts(conn, run_id, qid)
+            for r in given[given["agent_id"].notna()].itertuples():
+                booked.setdefault(r.agent_id, []).append((r.start, r.end))
     agents = [scheduling.RosterAgent(r.id, r.site_id, tuple(r.skills), tuple(r.days_off), contracts[r.contract_id])
               for r in roster.itertuples() if r.contract_id in contracts]
     tz_of = {s.id: s.timezone for s in config.sites}
-    rostered = {q for q in queue_ids if status.get((q, "roster")) == "succeeded"}
-    booked: dict = {}
-    for r in given[given["queue_id"].isin(rostered) & given["agent_id"].notna()].itertuples():
-        booked.setdefault(r.agent_id, []).append((r.start, r.end))
     rules = config.scheduling
     todo = [q for q in queue_ids if status.get((q, "schedule")) == "succeeded" and q not in rostered]
     task = bar.add_task("roster", total=len(todo))

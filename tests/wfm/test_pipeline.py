@@ -169,8 +169,14 @@ def small_centre(tmp_path_factory, sample_config, sample_dir):
 
 def test_local_processes_store_what_the_in_process_run_stores(small_centre, sample_config):
     engine, reference = small_centre
-    result = run_pipeline(engine, sample_config, workers=2, executor="processes", progress=False, **SMALL)
+    said = []
+    result = run_pipeline(engine, sample_config, workers=2, executor="processes", progress=False,
+                          on_progress=lambda run_id, done, what: said.append((done, what)), **SMALL)
     assert result.status == "succeeded" and set(result.computed) == {"lyon_voice", "lyon_chat"}
+    # every queue's task reports its own stages done (none failed and was mended later)
+    assert sorted(w.split(" (")[0] for _, w in said if w.startswith("queue")) == [
+        "queue lyon_chat planned", "queue lyon_voice planned"]
+    assert [d for d, _ in said] == sorted(d for d, _ in said) and said[-1] == (0.9, "giving shifts to agents")
     _assert_same(_stored(engine, reference), _stored(engine, result.run_id))
 
 
