@@ -97,6 +97,20 @@ class Site(_Strict):
     holiday_calendar: str | None = Field(
         None, description="public-holiday calendar of the `holidays` package: 'FR', 'US', 'CA-QC' (country-subdivision)")
     holidays: list[date] = Field(default_factory=list, description="extra local dates treated as holidays / events")
+    special_days: dict[date, str] = Field(
+        default_factory=dict, description="local dates with a day type of their own: 'half_day', 'event', "
+        "'holiday_eve', … (learned from past days of the same label; see forecasting.calendar)")
+    day_type_factors: dict[str, float] = Field(
+        default_factory=dict, description="the planner's expected volume factor vs an ordinary day for day types "
+        "with no history yet, e.g. {holiday = 0.2}; once a day type is in history its learned effect is used")
+
+    @field_validator("day_type_factors")
+    @classmethod
+    def _factors(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not x > 0}
+        if bad:
+            raise ValueError(f"day_type_factors must be positive factors (1 = an ordinary day), got {bad}")
+        return v
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -122,6 +136,20 @@ class Site(_Strict):
             cal = holidays_lib.country_holidays(country, subdiv=sub or None, years=range(start.year, end.year + 1))
             days |= {d for d in cal if start <= d < end}
         return days
+
+    def day_types(self, start: date, end: date) -> dict[date, str]:
+        """Special days in [start, end) with their labels: from the holiday calendar
+        (``holiday``, ``holiday_eve``, ``holiday_period``), the listed holidays, then the
+        explicit ``special_days`` (which win)."""
+        out: dict[date, str] = {}
+        if self.holiday_calendar:
+            from forecasting.calendar import holiday_day_types
+
+            country, _, sub = self.holiday_calendar.partition("-")
+            out.update(holiday_day_types(country, range(start.year, end.year + 1), subdiv=sub or None))
+        out.update({d: "holiday" for d in self.holidays})
+        out.update(self.special_days)
+        return {d: lab for d, lab in sorted(out.items()) if start <= d < end}
 
 
 class Queue(_Strict):

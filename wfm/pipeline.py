@@ -58,6 +58,10 @@ class QueuePlan:
     rules: SchedulingRules
     band: tuple[float, float]
     shifts_per_length: tuple[tuple[int, int], ...] = ()
+    special_days: tuple[tuple[date, str], ...] = ()
+    "day types (holiday, holiday_eve, half_day, event…) the volume model learns and forecasts"
+    day_type_factors: tuple[tuple[str, float], ...] = ()
+    "the planner's factors for day types without history"
     "shift length (minutes) -> most shifts of it the queue's rostered agents can work in the horizon"
 
     @property
@@ -100,7 +104,8 @@ def forecast_queue(plan: QueuePlan) -> dict[str, Any]:
     index = intervals(plan.start, plan.start + timedelta(days=plan.horizon_days), tz, q.interval_minutes)
 
     def predict(h: pd.DataFrame, idx: pd.DatetimeIndex) -> pd.DataFrame:
-        vol = forecasting.forecast(h["offered"], idx, timezone=tz, holidays=plan.holidays, level=PI_LEVEL)
+        vol = forecasting.forecast(h["offered"], idx, timezone=tz, holidays=plan.holidays, level=PI_LEVEL,
+                                   special_days=dict(plan.special_days), prior_factors=dict(plan.day_type_factors))
         handled = h["answered"].fillna(h["offered"])
         if h["handle_seconds"].notna().any():
             aht = forecasting.forecast_aht(handled, h["handle_seconds"], idx, timezone=tz, holidays=plan.holidays)
@@ -110,18 +115,23 @@ def forecast_queue(plan: QueuePlan) -> dict[str, Any]:
         shrink = forecasting.forecast_slot_mean(h["shrinkage"], idx, timezone=tz,
                                                 default=q.shrinkage if q.shrinkage is not None else 0.0)
         conc = forecasting.forecast_slot_mean(h["concurrency"], idx, timezone=tz, default=float(q.concurrency))
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "interval_start": idx.tz_convert("UTC"), "volume": vol["forecast"].to_numpy(),
             "volume_lower": vol["lower"].to_numpy(), "volume_upper": vol["upper"].to_numpy(),
             "aht_seconds": aht.to_numpy(), "shrinkage": shrink.clip(0, 0.95).to_numpy(),
             "concurrency": conc.to_numpy() if q.channel == "chat" else np.full(len(idx), float(q.concurrency)),
-            "patience_seconds": q.patience_seconds, "model": f"{vol.attrs['model']} (PI {PI_LEVEL:.0%}); "
+            "patience_seconds": q.patience_seconds, "model": f"{vol.attrs['description']} (PI {PI_LEVEL:.0%}); "
             "AHT: weighted 4-week slot average",
         })
+        out.attrs["volume_model"] = {"model": vol.attrs["model"], **vol.attrs["params"],
+                                     "backtest_wape": {m: (round(float(w), 4) if np.isfinite(w) else None)
+                                                       for m, w in vol.attrs["backtest_wape"].items()}}
+        return out
 
     fc = predict(hist, index)
     detail: dict[str, Any] = {"grid": plan.grid, "history_intervals": int(len(hist)),
-                              "holidays_excluded": [d.isoformat() for d in plan.holidays]}
+                              "holidays_excluded": [d.isoformat() for d in plan.holidays],
+                              "volume_model": fc.attrs.get("volume_model", {})}
     backtest = pd.DataFrame()
     if plan.backtest_days > 0:
         cut = hist.index.max().normalize() - pd.Timedelta(days=plan.backtest_days - 1)
@@ -430,10 +440,13 @@ def _tasks(engine: Engine, config: CentreConfig, run_id: str, start: date, horiz
             continue
         tz = config.queue_timezone(q.id)
         hist_start = start - timedelta(weeks=config.pipeline.history_weeks)
-        hol = tuple(sorted(config.site(q.site).holiday_dates(hist_start, start + timedelta(days=horizon_days))))
+        site = config.site(q.site)
+        hol = tuple(sorted(site.holiday_dates(hist_start, start + timedelta(days=horizon_days))))
         plan = QueuePlan(q, tz, start, horizon_days, pd.DataFrame(), hol, config.pipeline.backtest_days,
                          config.scheduling, tuple(config.pipeline.realisation_band),
-                         _roster_capacity(config, roster, q.id, horizon_days))
+                         _roster_capacity(config, roster, q.id, horizon_days),
+                         tuple(site.day_types(hist_start, start + timedelta(days=horizon_days + 1)).items()),
+                         tuple(sorted(site.day_type_factors.items())))
         tasks[q.id] = QueueTask(url, run_id, plan, pd.Timestamp(hist_start, tz=tz).tz_convert("UTC").to_pydatetime(),
                                 events_from, tuple(a for a, p in primary.items() if p == q.id), smap, available)
     return tasks

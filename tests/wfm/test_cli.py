@@ -108,3 +108,27 @@ def test_adherence_and_metrics_commands_on_the_sample(sample_db, sample_dir):
     assert r.exit_code == 1 and "no schedule stored" in r.output
     r = runner.invoke(app, ["metrics", "-c", cfg, "--database-url", sample_db, "--day", "27/11/2026"])
     assert r.exit_code == 2 and "YYYY-MM-DD" in r.output
+
+
+def test_backtest_command_prints_stores_and_plots(sample_db, sample_dir, in_tmp):
+    import pandas as pd
+
+    cfg = str(sample_dir / "centre.toml")
+    r = runner.invoke(app, ["backtest", "-c", cfg, "--database-url", sample_db, "--queue", "lyon_voice",
+                            "--origins", "2", "--model", "seasonal_naive", "--model", "day_type_profile",
+                            "--out", "bt"])
+    assert r.exit_code == 0, r.output
+    assert "lyon_voice — volume backtest, 30-min intervals, Europe/Paris" in r.output and "PI coverage" in r.output
+    metrics = pd.read_csv(in_tmp / "bt" / "lyon_voice" / "metrics.csv")
+    assert set(metrics["horizon"]) == {"next_day", "next_week"} and len(metrics) == 4
+    detail = pd.read_csv(in_tmp / "bt" / "lyon_voice" / "forecast_vs_actual.csv")
+    # the stored WAPE is recomputable from the stored rows
+    g = detail[(detail["horizon"] == "next_week") & (detail["model"] == "day_type_profile")]
+    wape = (g["forecast"] - g["actual"]).abs().sum() / g["actual"].sum()
+    row = metrics[(metrics["horizon"] == "next_week") & (metrics["model"] == "day_type_profile")].iloc[0]
+    assert row["wape"] == pytest.approx(wape)
+    assert (in_tmp / "bt" / "lyon_voice" / "next_week.png").stat().st_size > 10_000
+    r = runner.invoke(app, ["backtest", "-c", cfg, "--database-url", sample_db, "--model", "prophet"])
+    assert r.exit_code == 2 and "expected auto or one of" in r.output
+    r = runner.invoke(app, ["backtest", "-c", cfg, "--database-url", sample_db, "--queue", "nope"])
+    assert r.exit_code == 2 and "'nope' is not a queue" in r.output
