@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 import capacity
+import forecasting
 from api import jobs as jobs_mod
 from api import security
 from api.dashboard import COOKIE, add_dashboard
@@ -618,6 +619,50 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
                        "infeasible_intervals": int((~req["feasible"].astype(bool)).sum())},
             "intervals": _clean(req.to_dict("records")),
         }
+
+    @app.get("/api/v1/queues/{queue_id}/weekly-forecast", dependencies=[planner])
+    def weekly_forecast(queue_id: str = QUEUE_ID,
+                        weeks: int = Query(78, ge=1, le=104, description="weeks ahead (12–18 months: 52–78)"),
+                        level: float = Query(0.8, gt=0, lt=1, description="prediction interval coverage")
+                        ) -> dict[str, Any]:
+        """Contacts and workload per local week (Monday start) for capacity planning, from the
+        queue's stored interval history: the calendar by the day-type model, the weekly level by
+        statsmodels ETS (see ``forecasting.weekly_totals``). Workload hours = contacts × the
+        volume-weighted AHT of the last 8 weeks ÷ 3600."""
+        try:
+            cfg = config_of()
+        except Exception as exc:  # noqa: BLE001
+            raise HTTPException(409, f"cannot compute: {exc}")
+        queue = next((q for q in cfg.queues if q.id == queue_id), None)
+        if queue is None:
+            raise HTTPException(404, f"unknown queue {queue_id!r}")
+        with engine.connect() as conn:
+            hist = repo.read_actuals(conn, queue.id)
+        if hist.empty:
+            raise HTTPException(404, f"no interval actuals of queue {queue.id!r}: import history first")
+        tz = cfg.queue_timezone(queue.id)
+        site = cfg.site(queue.site)
+        idx = pd.DatetimeIndex(hist["interval_start"])
+        offered = pd.Series(hist["offered"].to_numpy(float), index=idx)
+        local = idx.tz_convert(tz)
+        try:
+            fc = forecasting.weekly_totals(
+                offered, timezone=tz, weeks=weeks, level=level, prior_factors=site.day_type_factors,
+                special_days=site.day_types(local.min().date(), local.max().date() + timedelta(weeks=weeks + 2)))
+        except ValueError as exc:
+            raise HTTPException(422, [{"loc": ["path", "queue_id"], "msg": str(exc), "type": "value_error"}])
+        recent = hist[idx >= idx.max() - pd.Timedelta(weeks=8)]
+        handled = recent["answered"].fillna(recent["offered"]).to_numpy(float)
+        hs = recent["handle_seconds"].to_numpy(float)
+        ok = np.isfinite(hs) & np.isfinite(handled)
+        aht = float(hs[ok].sum() / handled[ok].sum()) if ok.any() and handled[ok].sum() > 0 else None
+        rows = [{"week_start": w.isoformat(), "contacts": float(r["forecast"]), "contacts_lower": float(r["lower"]),
+                 "contacts_upper": float(r["upper"]),
+                 "workload_hours": float(r["forecast"] * aht / 3600) if aht else None}
+                for w, r in fc.iterrows()]
+        return {"queue_id": queue.id, "timezone": tz, "week": "local Monday 00:00 to Monday 00:00",
+                "model": fc.attrs["model"], "level": level, "aht_seconds": aht,
+                "aht_basis": "volume-weighted AHT of the last 8 weeks of history", "weeks": rows}
 
     @app.post("/api/v1/capacity-plan", dependencies=[planner])
     def capacity_plan(body: CapacityPlanRequest) -> dict[str, Any]:

@@ -186,11 +186,14 @@ def pi_coverage(s, tz, country, origins, days, level=0.8) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="ours and seasonal naive only")
+    ap.add_argument("--shift-weeks", type=int, default=0,
+                    help="move every origin this many weeks earlier (a hold-out check on origins the "
+                         "model's settings were not chosen on)")
     args = ap.parse_args()
     rows = []
     for name, (file, tz, minutes, country) in CENTRES.items():
         s = load(DATA / file, tz, minutes)
-        end = s.index.max().tz_convert(tz).date() + pd.Timedelta(days=1).to_pytimedelta()
+        end = s.index.max().tz_convert(tz).date() + pd.Timedelta(days=1 - 7 * args.shift_weeks).to_pytimedelta()
         open_wd = sorted({d.weekday() for d in wide(s, tz).index})
 
         def midnight(days_before: int) -> pd.Timestamp:

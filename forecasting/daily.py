@@ -58,6 +58,8 @@ def _frame(history: pd.Series, timezone: str) -> pd.DataFrame:
 MONTH_ORDER = 3
 "Fourier order of the monthly cycle (``monthly_cycle=True``)"
 MONTH_RIDGE = 1.0
+MONTH_MIN_DAYS = 56
+"history span (days) from which the monthly cycle is fitted (two cycles)"
 
 
 @lru_cache(maxsize=None)
@@ -182,7 +184,7 @@ class DayTypeModel:
             raise ValueError("history has no ordinary (non-special) day with volume: nothing to forecast from")
         last = days[-1]
         w = 0.5 ** (np.array([(last - d).days for d in dayso]) / (7 * self.halflife))
-        use_month = self.month_order_ > 0 and (dayso[-1] - dayso[0]).days >= 56
+        use_month = self.month_order_ > 0 and (dayso[-1] - dayso[0]).days >= MONTH_MIN_DAYS
         Mo = _month_terms(dayso, self.month_order_) if use_month else np.zeros((len(dayso), 0))
         month_beta = np.zeros(Mo.shape[1])
         season = np.zeros(7)

@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date, timedelta
 
 import pytest
 from fastapi.routing import APIRoute
@@ -27,6 +28,7 @@ MATRIX = {
     ("GET", "/api/v1/jobs/{job_id}"): {"admin", "planner"},
     ("POST", "/api/v1/what-if"): {"admin", "planner"},
     ("POST", "/api/v1/capacity-plan"): {"admin", "planner"},
+    ("GET", "/api/v1/queues/{queue_id}/weekly-forecast"): {"admin", "planner"},
     ("GET", "/api/v1/runs/{run_id}/schedule"): {"admin", "planner"},
     ("POST", "/api/v1/actuals"): {"admin", "integration"},
     ("POST", "/api/v1/agent-events"): {"admin", "integration"},
@@ -298,3 +300,24 @@ def test_capacity_plan_hires_ahead_of_the_growth_and_reports_the_gap(client):
     assert all(not w["short"] for w in weeks) and weeks[12]["productive_fte"] == pytest.approx(130)
     bad = client.post("/api/v1/capacity-plan", json=dict(body, required_fte=[-1]), headers=h)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][:2] == ["body", "required_fte"]
+
+
+def test_weekly_forecast_for_capacity_plans(client):
+    h = _as(client, "planner")
+    r = client.get("/api/v1/queues/lyon_voice/weekly-forecast?weeks=60", headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    weeks = body["weeks"]
+    assert len(weeks) == 60 and body["timezone"] == "Europe/Paris" and "ETSModel" in body["model"]
+    starts = [date.fromisoformat(w["week_start"]) for w in weeks]
+    assert all(d.weekday() == 0 for d in starts) and starts[1] - starts[0] == timedelta(weeks=1)
+    for w in weeks:
+        assert 0 < w["contacts_lower"] < w["contacts"] < w["contacts_upper"]
+        assert w["workload_hours"] == pytest.approx(w["contacts"] * body["aht_seconds"] / 3600)
+    by_week = {d: w["contacts"] for d, w in zip(starts, weeks)}
+    xmas = date(2026, 12, 21)  # Christmas Friday 25th: a public holiday in the FR calendar
+    if xmas in by_week:
+        assert by_week[xmas] < 0.95 * by_week[xmas - timedelta(weeks=1)]
+    assert client.get("/api/v1/queues/nope/weekly-forecast", headers=h).status_code == 404
+    r = client.get("/api/v1/queues/lyon_voice/weekly-forecast?weeks=0", headers=h)
+    assert r.status_code == 422 and "weeks" in r.text

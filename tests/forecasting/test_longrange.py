@@ -49,5 +49,5 @@ def test_under_two_years_no_season_and_short_history_refused():
     fc = weekly_totals(hist, timezone=TZ, weeks=52)
     assert fc.attrs["yearly_season"] is False and len(fc) == 52
     assert fc.index[0] == date(2024, 1, 1) + timedelta(weeks=40)
-    with pytest.raises(ValueError, match="8 full weeks"):
-        weekly_totals(hist.iloc[:40], timezone=TZ)
+    with pytest.raises(ValueError, match="4 full weeks"):
+        weekly_totals(hist.iloc[:27], timezone=TZ)
