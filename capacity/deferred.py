@@ -145,16 +145,19 @@ def deferred_staffing(arrivals, aht_seconds, *, interval_minutes: int, cycle_tim
     return np.where(is_open, levels[groups], 0.0), summary
 
 
-def outbound_agents(attempts, *, right_party_connect_rate: float, aht_seconds: float, non_connect_seconds: float,
+def outbound_agents(attempts, *, right_party_connect_rate, aht_seconds, non_connect_seconds: float,
                     utilisation_target: float, interval_minutes: int) -> np.ndarray:
     """Agents per interval for outbound dialling: workload = attempts × (connect rate × AHT +
     (1 − connect rate) × time per non-connect), divided by the interval's seconds × the
-    utilisation target (share of logged-in time on that work), rounded up."""
+    utilisation target (share of logged-in time on that work), rounded up. The connect rate
+    (0–1) and AHT (seconds) may be one value or one per interval."""
     att = np.asarray(attempts, dtype=float)
     if np.any(att < 0):
         raise ValueError("attempts must be >= 0")
-    if not 0 <= right_party_connect_rate <= 1:
+    rate = np.asarray(right_party_connect_rate, dtype=float)
+    if np.any(~np.isfinite(rate)) or np.any((rate < 0) | (rate > 1)):
         raise ValueError(f"right_party_connect_rate must be in [0, 1], got {right_party_connect_rate}")
+    right_party_connect_rate = rate
     if not 0 < utilisation_target <= 1:
         raise ValueError(f"utilisation_target must be in (0, 1], got {utilisation_target}")
     work = att * (right_party_connect_rate * aht_seconds + (1 - right_party_connect_rate) * non_connect_seconds)

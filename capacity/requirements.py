@@ -74,12 +74,16 @@ def requirements(forecast: pd.DataFrame, queue: Any, *, open_mask: np.ndarray | 
         if ob is None:
             raise ValueError(f"queue {queue.id}: outbound planning needs [queues.outbound] "
                              "(right_party_connect_rate, non_connect_seconds, utilisation_target)")
-        net = outbound_agents(vol, right_party_connect_rate=ob.right_party_connect_rate, aht_seconds=aht,
+        rate = f["connect_rate"].to_numpy(float) if "connect_rate" in f else np.full(n, np.nan)
+        forecast_rate = np.isfinite(rate).all() and n > 0
+        rate = rate if forecast_rate else np.full(n, ob.right_party_connect_rate)
+        net = outbound_agents(vol, right_party_connect_rate=rate, aht_seconds=aht,
                               non_connect_seconds=ob.non_connect_seconds, utilisation_target=ob.utilisation_target,
                               interval_minutes=queue.interval_minutes)
+        how = "forecast connect rate per interval" if forecast_rate else f"{ob.right_party_connect_rate:.0%} connect"
         out = out.assign(agents_net=net, service_level=np.nan, abandon_rate=np.nan, asa_seconds=np.nan,
                          occupancy=np.nan, p_wait=np.nan, feasible=True, binding=np.where(net > 0, "workload", "none"),
-                         model=f"outbound: attempts x ({ob.right_party_connect_rate:.0%} connect x AHT + "
+                         model=f"outbound: attempts x ({how} x AHT + "
                                f"non-connects x {ob.non_connect_seconds:g} s) / utilisation {ob.utilisation_target:.0%}")
     else:
         conc = f["concurrency"].to_numpy(float) if "concurrency" in f else np.full(n, float(queue.concurrency))

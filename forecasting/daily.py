@@ -164,7 +164,7 @@ class DayTypeModel:
         return totals, labels
 
     def _closed_labels(self, totals: pd.Series) -> set[str]:
-        """Own-type labels whose every past occurrence on an open weekday inside the history
+        """Labels (not level-only ones) whose every past date on an open weekday inside the history
         has no data at all (e.g. public holidays of a centre that closes on them)."""
         first, last = min(totals.index), max(totals.index)
         seen: dict[str, bool] = {}

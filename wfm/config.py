@@ -293,6 +293,9 @@ name = "Example contact centre"
 id = "paris"                     # identifier used everywhere else
 name = "Paris"
 timezone = "Europe/Paris"        # IANA name; local days and opening hours use it
+holiday_calendar = "FR"          # public holidays, their eves and periods are learned as day types
+# special_days = { 2026-12-24 = "half_day", 2027-01-04 = "campaign" }   # your own day types
+# day_type_factors = { holiday = 0.2 }   # expected volume vs an ordinary day, for day types never seen yet
 
 [[queues]]
 id = "paris_voice"

@@ -37,7 +37,7 @@ ACTUALS_REQUIRED = ("queue_id", "interval_start", "offered")
 ACTUALS_COUNTS = ("offered", "answered", "abandoned", "answered_within_threshold")
 ACTUALS_SECONDS = ("handle_seconds", "wait_seconds", "abandon_wait_seconds")
 ACTUALS_OPTIONAL = ("answered", "abandoned", "answered_within_threshold", *ACTUALS_SECONDS,
-                    "concurrency", "shrinkage", "interval_minutes")
+                    "concurrency", "shrinkage", "shrinkage_planned", "shrinkage_unplanned", "interval_minutes")
 EVENTS_REQUIRED = ("agent_id", "timestamp", "state")
 ROSTER_REQUIRED = ("agent_id", "site", "contract")
 SCHEDULE_REQUIRED = ("agent_id", "start", "end", "activity")
@@ -284,6 +284,12 @@ def validate_actuals(df: pd.DataFrame, config: CentreConfig, mapping: ColumnMapp
         out[c] = _numbers(df, c, report, required=False, scale=mapping.seconds_per_unit)
     out["concurrency"] = _numbers(df, "concurrency", report, required=False)
     out["shrinkage"] = _numbers(df, "shrinkage", report, required=False, high=1.0, high_open=True)
+    for c in ("shrinkage_planned", "shrinkage_unplanned"):
+        out[c] = _numbers(df, c, report, required=False, high=1.0, high_open=True)
+    # categories without a total: the total is their sum (both given)
+    both = out["shrinkage_planned"].notna() & out["shrinkage_unplanned"].notna()
+    out["shrinkage"] = out["shrinkage"].where(out["shrinkage"].notna() | ~both,
+                                              out["shrinkage_planned"] + out["shrinkage_unplanned"])
     if mapping.interval_minutes is not None and "interval_minutes" not in df.columns:
         df = df.assign(interval_minutes=str(mapping.interval_minutes))
     if "interval_minutes" in df.columns:
@@ -344,6 +350,10 @@ def _check_consistency(out: pd.DataFrame, lines: np.ndarray, report: ImportRepor
     flag(out["answered"].notna() & out["answered_within_threshold"].notna()
          & (out["answered_within_threshold"] > out["answered"]), "answered_within_threshold",
          "answered within threshold exceeds answered")
+    flag((out["shrinkage_planned"] + out["shrinkage_unplanned"] >= 1), "shrinkage_planned",
+         "planned + unplanned shrinkage must be below 1")
+    flag((out["shrinkage_planned"] + out["shrinkage_unplanned"] - out["shrinkage"]).abs() > 0.005, "shrinkage",
+         "shrinkage must equal planned + unplanned (within 0.005) when all three are given")
     zero_handle = ((out["answered"] > 0) & (out["handle_seconds"] == 0)).to_numpy()
     if zero_handle.any():  # suspicious but seen in real exports: reported, not rejected
         report.warnings.append(f"{int(zero_handle.sum())} row(s) with answered contacts but 0 s handle time "

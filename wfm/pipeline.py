@@ -73,7 +73,7 @@ class QueuePlan:
 
 def to_queue_grid(actuals: pd.DataFrame, interval_minutes: int, timezone: str) -> pd.DataFrame:
     """Aggregate finer-grained actuals (e.g. 5-min exports) to the queue's interval: counts
-    and times summed; shrinkage and concurrency averaged (weighted by offered)."""
+    and times summed; shrinkage (and its categories) and concurrency averaged (weighted by offered)."""
     if actuals.empty or (actuals["interval_minutes"] >= interval_minutes).all():
         return actuals
     local = pd.DatetimeIndex(actuals["interval_start"]).tz_convert(timezone)
@@ -84,7 +84,9 @@ def to_queue_grid(actuals: pd.DataFrame, interval_minutes: int, timezone: str) -
     df = actuals.assign(interval_start=start)
     w = df["offered"].where(df["offered"] > 0, 1e-9)
     agg = df.groupby("interval_start")[sums].sum(min_count=1)
-    for c in ("shrinkage", "concurrency"):
+    for c in ("shrinkage", "shrinkage_planned", "shrinkage_unplanned", "concurrency"):
+        if c not in df:
+            continue
         num = (df[c] * w).groupby(df["interval_start"]).sum(min_count=1)
         agg[c] = num / w.groupby(df["interval_start"]).sum()
     agg["interval_minutes"] = interval_minutes
@@ -112,16 +114,35 @@ def forecast_queue(plan: QueuePlan) -> dict[str, Any]:
         else:
             raise ValueError(f"queue {q.id}: history has no handle time, so AHT cannot be forecast "
                              "(import handle_seconds)")
-        shrink = forecasting.forecast_slot_mean(h["shrinkage"], idx, timezone=tz,
-                                                default=q.shrinkage if q.shrinkage is not None else 0.0)
+        planned, unplanned = (h.get(c, pd.Series(np.nan, index=h.index)).astype(float)
+                              for c in ("shrinkage_planned", "shrinkage_unplanned"))
+        by_category = planned.notna().any() and unplanned.notna().any()
+        if by_category:  # total = planned + unplanned forecasts, so the parts add up
+            sp = forecasting.forecast_slot_mean(planned, idx, timezone=tz, default=0.0).clip(0, 0.95)
+            su = forecasting.forecast_slot_mean(unplanned, idx, timezone=tz, default=0.0).clip(0, 0.95)
+            shrink = (sp + su).clip(0, 0.95)
+        else:
+            shrink = forecasting.forecast_slot_mean(h["shrinkage"], idx, timezone=tz,
+                                                    default=q.shrinkage if q.shrinkage is not None else 0.0)
         conc = forecasting.forecast_slot_mean(h["concurrency"], idx, timezone=tz, default=float(q.concurrency))
+        connect = None
+        if q.channel == "outbound" and q.outbound is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = (h["answered"] / h["offered"]).where(h["offered"] > 0)
+            connect = forecasting.forecast_slot_mean(rate, idx, timezone=tz, weights=h["offered"],
+                                                     default=q.outbound.right_party_connect_rate).clip(0, 1)
         out = pd.DataFrame({
             "interval_start": idx.tz_convert("UTC"), "volume": vol["forecast"].to_numpy(),
             "volume_lower": vol["lower"].to_numpy(), "volume_upper": vol["upper"].to_numpy(),
             "aht_seconds": aht.to_numpy(), "shrinkage": shrink.clip(0, 0.95).to_numpy(),
             "concurrency": conc.to_numpy() if q.channel == "chat" else np.full(len(idx), float(q.concurrency)),
             "patience_seconds": q.patience_seconds, "model": f"{vol.attrs['description']} (PI {PI_LEVEL:.0%}); "
-            "AHT: weighted 4-week slot average",
+            "AHT: weighted 4-week slot average" + ("; shrinkage: planned + unplanned slot averages" if by_category
+                                                   else "") + ("; connect rate: weighted slot average of "
+                                                               "connects per attempt" if connect is not None else ""),
+            "shrinkage_planned": sp.to_numpy() if by_category else np.nan,
+            "shrinkage_unplanned": su.to_numpy() if by_category else np.nan,
+            "connect_rate": connect.to_numpy() if connect is not None else np.nan,
         })
         out.attrs["volume_model"] = {"model": vol.attrs["model"], **vol.attrs["params"],
                                      "backtest_wape": {m: (round(float(w), 4) if np.isfinite(w) else None)

@@ -265,6 +265,9 @@ def generate(out_dir: str | Path, *, seed: int = 42, weeks: int = 13, end: date 
             res["handle_seconds"] = res["handle_seconds"] * k  # per-session handle time, not per agent slot
         df = pd.DataFrame({"queue_id": q.id, "interval_start": idx, "offered": offered, **res,
                            "shrinkage": shrink})
+        if q.site == "lyon":  # Lyon's export splits shrinkage by category; Montréal's gives the total only
+            df["shrinkage_planned"] = (shrink * 0.65).round(3)
+            df["shrinkage_unplanned"] = (shrink - df["shrinkage_planned"]).round(3)
         if q.channel == "chat":
             df["concurrency"] = np.clip(rng.normal(q.concurrency * 0.9, 0.15, len(idx)), 1.0, q.concurrency).round(2)
         staffing[q.id] = pd.DataFrame({"agents": np.where(keep, agents, 0), "open": is_open}, index=idx)
@@ -320,7 +323,8 @@ def import_sample(engine, config: CentreConfig, folder: str | Path, kinds: tuple
 def _write_counts(df: pd.DataFrame, path: Path) -> None:
     df = df.copy()
     for c in df.columns:
-        if df[c].dtype.kind == "f" and c not in ("shrinkage", "concurrency"):
+        if df[c].dtype.kind == "f" and c not in ("shrinkage", "shrinkage_planned", "shrinkage_unplanned",
+                                                 "concurrency"):
             df[c] = df[c].round().astype("Int64")
     df.to_csv(path, index=False)
 

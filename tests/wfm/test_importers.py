@@ -300,3 +300,27 @@ def test_import_frame_applies_the_same_rules(engine, cfg):
     rep = import_frame(engine, "actuals", bad, cfg, source="upload #2")
     assert not rep.ok and str(rep.errors[0]).startswith("upload #2:2 column 'offered'")
     assert _count(engine) == 1
+
+
+SHRINK = """queue_id,interval_start,offered,shrinkage,shrinkage_planned,shrinkage_unplanned
+voice,2026-01-05T09:00:00+01:00,10,,0.20,0.10
+voice,2026-01-05T09:30:00+01:00,12,0.35,0.25,0.10
+voice,2026-01-05T10:00:00+01:00,8,0.30,,
+"""
+
+
+def test_shrinkage_by_category_total_derived_and_checked(engine, cfg, tmp_path):
+    rep = import_file(engine, "actuals", _write(tmp_path, SHRINK), cfg)
+    assert rep.ok, rep.summary()
+    with engine.connect() as conn:
+        df = repo.read_actuals(conn, "voice")
+    assert df["shrinkage"].tolist() == pytest.approx([0.30, 0.35, 0.30])   # first row: planned + unplanned
+    assert df["shrinkage_planned"].tolist()[:2] == pytest.approx([0.20, 0.25]) and pd.isna(df["shrinkage_planned"][2])
+    before = _snapshot(engine)
+    bad = SHRINK.replace("12,0.35,0.25,0.10", "12,0.50,0.25,0.10").replace("10,,0.20,0.10", "10,,0.70,0.40")
+    rep = import_file(engine, "actuals", _write(tmp_path, bad), cfg)
+    assert not rep.ok
+    errors = {(e.line, e.column): e.reason for e in rep.errors}
+    assert "planned + unplanned shrinkage must be below 1" in errors[(2, "shrinkage_planned")]
+    assert "shrinkage must equal planned + unplanned" in errors[(3, "shrinkage")]
+    pd.testing.assert_frame_equal(before, _snapshot(engine))  # nothing of the bad file was written

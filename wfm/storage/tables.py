@@ -119,6 +119,8 @@ interval_actuals = Table(
     Column("abandon_wait_seconds", Float, doc="total wait of abandoned contacts, seconds"),
     Column("concurrency", Float, doc="mean simultaneous chat sessions per agent"),
     Column("shrinkage", Float, doc="share of paid time not available, 0-1"),
+    Column("shrinkage_planned", Float, doc="planned part of shrinkage (breaks, training, meetings, leave), 0-1"),
+    Column("shrinkage_unplanned", Float, doc="unplanned part of shrinkage (sickness, absence, lateness), 0-1"),
     Column("import_id", Integer, ForeignKey("imports.id")),
 )
 
@@ -172,6 +174,9 @@ forecasts = Table(
     Column("concurrency", Float, nullable=False),
     Column("patience_seconds", Float),
     Column("model", String(200), nullable=False),
+    Column("shrinkage_planned", Float, doc="forecast planned shrinkage, 0-1 (when history has categories)"),
+    Column("shrinkage_unplanned", Float, doc="forecast unplanned shrinkage, 0-1 (when history has categories)"),
+    Column("connect_rate", Float, doc="outbound: forecast right-party connects per attempt, 0-1"),
 )
 
 requirements = Table(
