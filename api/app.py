@@ -33,11 +33,13 @@ from starlette.concurrency import run_in_threadpool
 
 import capacity
 import forecasting
+import realtime
+import scheduling
 from api import jobs as jobs_mod
 from api import security
 from api.dashboard import COOKIE, add_dashboard
 from wfm.config import CentreConfig, load_config
-from wfm.grid import describe_grid
+from wfm.grid import describe_grid, open_mask
 from wfm.importers import import_frame
 from wfm.model import ServiceTarget
 from wfm.period_metrics import accuracy_report, adherence_report, desk_from_store, service_report
@@ -176,6 +178,20 @@ class WhatIfRequest(BaseModel):
     targets: ServiceTarget | None = Field(None, description="replaces the queue's targets",
                                           examples=[{"service_level": 0.9, "service_level_threshold_seconds": 20}])
     patience_seconds: float | None = Field(None, gt=0, le=86_400, description="mean customer patience (Erlang A)")
+
+
+class ReplanRequest(BaseModel):
+    queue_id: str = Field(examples=["lyon_voice"])
+    now: datetime = Field(description="the moment to re-plan from, with its timezone; intervals before it are "
+                                      "frozen", examples=["2026-11-27T11:00:00+01:00"])
+    max_overtime_minutes: int = Field(120, ge=0, le=480, description="most overtime suggested per agent")
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("give a timezone (e.g. 2026-11-27T11:00:00+01:00)")
+        return v
 
 
 class HiringRulesModel(BaseModel):
@@ -663,6 +679,48 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         return {"queue_id": queue.id, "timezone": tz, "week": "local Monday 00:00 to Monday 00:00",
                 "model": fc.attrs["model"], "level": level, "aht_seconds": aht,
                 "aht_basis": "volume-weighted AHT of the last 8 weeks of history", "weeks": rows}
+
+    @app.post("/api/v1/replan", dependencies=[reader])
+    def replan(body: ReplanRequest) -> dict[str, Any]:
+        """Suggested changes for the rest of the queue's day (moved breaks, overtime, voluntary
+        time off) from the day's latest schedule, the plan's forecast of the day (its newest
+        forecast, else the newest backtest re-forecast), and the actuals before ``now``:
+        ``realtime.replan_rest_of_day``. Stored nowhere."""
+        try:
+            cfg = config_of()
+        except Exception as exc:  # noqa: BLE001
+            raise HTTPException(409, f"cannot compute: {exc}")
+        queue = next((q for q in cfg.queues if q.id == body.queue_id), None)
+        if queue is None:
+            raise HTTPException(422, [{"loc": ["body", "queue_id"], "msg": f"unknown queue {body.queue_id!r}; "
+                                       f"configured: {[q.id for q in cfg.queues]}", "type": "value_error"}])
+        tz = cfg.queue_timezone(queue.id)
+        now = pd.Timestamp(body.now).tz_convert(tz)
+        day = now.normalize()
+        lo, hi = day.tz_convert("UTC"), (day + pd.Timedelta(days=1)).normalize().tz_convert("UTC")
+        with engine.connect() as conn:
+            sched_run, segments = repo.read_schedule(conn, lo.to_pydatetime(), hi.to_pydatetime())
+            fc_run, kind, fc = repo.read_forecast_covering(conn, queue.id, lo.to_pydatetime(), hi.to_pydatetime())
+            actuals = repo.read_actuals(conn, queue.id, lo.to_pydatetime(), now.tz_convert("UTC").to_pydatetime())
+        segments = segments[segments["queue_id"] == queue.id]
+        if segments.empty:
+            raise HTTPException(404, f"no schedule of queue {queue.id!r} on {day.date()} ({tz}): "
+                                     "import or plan one first")
+        if fc is None or fc.empty:
+            raise HTTPException(404, f"no forecast of queue {queue.id!r} covers {day.date()} ({tz})")
+        local = pd.DatetimeIndex(fc["interval_start"]).tz_convert(tz)
+        mask = open_mask(local, queue.open_hours, queue.interval_minutes)
+        rules = cfg.scheduling
+        report = realtime.replan_rest_of_day(
+            queue, fc, actuals, segments, now, timezone=tz, rules=rules,
+            available_codes=[a.id for a in cfg.activity_codes if a.available], open_mask=mask,
+            max_overtime_minutes=body.max_overtime_minutes,
+            options=scheduling.SolveOptions(time_limit_seconds=min(rules.time_limit_seconds, 20.0), workers=1,
+                                            seed=rules.seed, deterministic_time=2.0))
+        return {"queue_id": queue.id, "grid": describe_grid(queue.interval_minutes, tz), "schedule_run": sched_run,
+                "forecast_run": fc_run, "forecast_kind": kind, "conventions": CONVENTIONS, **report.summary,
+                "changes": _clean(report.changes.to_dict("records")), "fixed": report.fixed,
+                "intervals": _clean(report.intervals.to_dict("records"))}
 
     @app.post("/api/v1/capacity-plan", dependencies=[planner])
     def capacity_plan(body: CapacityPlanRequest) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def queue_history(seed: int) -> tuple[pd.Series, pd.Series]:
     idx = pd.date_range(START, END, freq="15min", inclusive="left")
     local = idx.tz_convert(TZ)
     minute = np.asarray(local.hour * 60 + local.minute)
-    dow = np.asarray(local.dayofweek)
+    dow = np.asarray(local.day_of_week)
     open_ = (minute >= 420) & (minute < 1260) & (dow < 6)
     idx, minute, dow, day = idx[open_], minute[open_], dow[open_], np.asarray(local.date)[open_]
     h = minute / 60

@@ -112,8 +112,8 @@ def backtest(history: pd.Series, *, timezone: str, models: Iterable[str] = ("sea
     if not 0 <= within < 1:
         raise ValueError(f"within must be in [0, 1), got {within}")
     h = history.dropna().sort_index()
-    steps = np.diff(h.index.asi8) / 60e9
-    interval_minutes = int(np.min(steps[steps > 0])) if (steps > 0).any() else 0
+    steps = np.diff(h.index) / pd.Timedelta(minutes=1)  # any datetime resolution
+    interval_minutes = int(round(np.min(steps[steps > 0]))) if (steps > 0).any() else 0
     rows, metrics = [], []
     for name, days in horizons.items():
         for origin in backtest_origins(h, timezone, days, origins):

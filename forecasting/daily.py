@@ -400,7 +400,10 @@ class DayTypeModel:
                          "unseen_label": ",".join(lab for lab in unseen if lab not in self.closed_labels_) or None,
                          "prior_factor": float(np.exp(prior)) if prior else None,
                          "total": 0.0 if closed else float(np.exp(v + 0.5 * self.sigma_ ** 2))})
-        return pd.DataFrame(rows).set_index("day")
+        # object columns: a missing day type stays None (pandas 3 would make these str with NaN)
+        cols = ["labels", "day_type", "shape_type", "closed", "unseen_label", "prior_factor", "total"]
+        return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=float if c == "total" else object)
+                             for c in cols}).set_axis(pd.Index([r["day"] for r in rows], name="day"))
 
     def daily_totals(self, days: Iterable[date]) -> pd.Series:
         """Forecast daily totals (contacts) for local ``days``."""

@@ -12,10 +12,12 @@ from scheduling.greedy import (PlannedShift, RosterAgent, ShiftRules, assign_age
 from scheduling.instance import (AgentRules, BreakRule, Instance, InstanceError, Schedule, ScheduledShift, ShiftType,
                                  Weights)
 from scheduling.objective import coverage_of, objective_components
+from scheduling.replan import DayShift, Replan, day_coverage, replan_day
 from scheduling.roster import RosterWeights, assign_roster
 from scheduling.service import ServiceObjective, service_objective
 
 __all__ = ["SolveOptions", "solve", "BreakSpec", "design_horizon", "horizon_instance", "PlannedShift", "RosterAgent", "ShiftRules", "assign_agents", "cover",
            "coverage_from_activities", "shifts_frames", "AgentRules", "BreakRule", "Instance", "InstanceError",
            "Schedule", "ScheduledShift", "ShiftType", "Weights", "coverage_of", "objective_components",
-           "ServiceObjective", "service_objective", "RosterWeights", "assign_roster"]
+           "ServiceObjective", "service_objective", "RosterWeights", "assign_roster", "DayShift", "Replan",
+           "day_coverage", "replan_day"]

@@ -48,7 +48,8 @@ class Replan:
     status: str = "unknown"
 
 
-def _coverage(shifts: list[DayShift], n: int) -> np.ndarray:
+def day_coverage(shifts: list[DayShift], n: int) -> np.ndarray:
+    """Agents on contacts per slot: in a shift and not on a break."""
     cov = np.zeros(n, np.int64)
     for s in shifts:
         cov[max(s.start, 0):min(s.end, n)] += 1
@@ -136,7 +137,7 @@ def replan_day(shifts: list[DayShift], required: np.ndarray, now: int, *, interv
     m.minimize(sum(int(round(c * scale)) * v for v, c in terms))
     solver = options.solver()
     status = solver.solve(m)
-    before = _coverage(shifts, n)
+    before = day_coverage(shifts, n)
     result = Replan(shifts=list(shifts), coverage_before=before, status=solver.status_name(status).lower())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         result.coverage_after = before
@@ -160,7 +161,7 @@ def replan_day(shifts: list[DayShift], required: np.ndarray, now: int, *, interv
                   "breaks_moved": [(b[0], nb[0]) for b, nb in zip(s.breaks, breaks) if b[0] != nb[0]]}
         if change["overtime_minutes"] or change["vto_minutes"] or change["breaks_moved"]:
             result.changes.append(change)
-    after = _coverage(new_shifts, n)
+    after = day_coverage(new_shifts, n)
     future = slice(max(now, 0), n)
     result.shifts, result.coverage_after = new_shifts, after
     result.short_before = int(np.maximum(req - before, 0)[future].sum())

@@ -1,6 +1,7 @@
 import hashlib
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -29,6 +30,7 @@ MATRIX = {
     ("POST", "/api/v1/what-if"): {"admin", "planner"},
     ("POST", "/api/v1/capacity-plan"): {"admin", "planner"},
     ("GET", "/api/v1/queues/{queue_id}/weekly-forecast"): {"admin", "planner"},
+    ("POST", "/api/v1/replan"): {"admin", "planner", "desk"},
     ("GET", "/api/v1/runs/{run_id}/schedule"): {"admin", "planner"},
     ("POST", "/api/v1/actuals"): {"admin", "integration"},
     ("POST", "/api/v1/agent-events"): {"admin", "integration"},
@@ -321,3 +323,26 @@ def test_weekly_forecast_for_capacity_plans(client):
     assert client.get("/api/v1/queues/nope/weekly-forecast", headers=h).status_code == 404
     r = client.get("/api/v1/queues/lyon_voice/weekly-forecast?weeks=0", headers=h)
     assert r.status_code == 422 and "weeks" in r.text
+
+
+def test_replan_the_rest_of_a_day_from_its_schedule(client):
+    h = _as(client, "desk")
+    now = "2026-11-27T11:00:00+01:00"
+    r = client.post("/api/v1/replan", json={"queue_id": "lyon_voice", "now": now}, headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["grid"] == "30-min intervals, Europe/Paris" and body["forecast_kind"] in ("forecast", "backtest")
+    assert body["status"] in ("optimal", "feasible") and body["agents"] > 10
+    cut = pd.Timestamp(now)
+    for iv in body["intervals"]:
+        if pd.Timestamp(iv["interval_start"]) < cut:
+            assert iv["elapsed"] and iv["scheduled_after"] == iv["scheduled_before"]  # the past is frozen
+    for c in body["changes"]:
+        for k in ("from", "to"):
+            if c[k] is not None:
+                assert pd.Timestamp(c[k]) >= cut and c[k].endswith("+01:00")
+    assert body["short_agent_minutes_after"] <= body["short_agent_minutes_before"]
+    r = client.post("/api/v1/replan", json={"queue_id": "lyon_voice", "now": "2026-10-01T11:00:00+02:00"}, headers=h)
+    assert r.status_code == 404 and "no schedule" in r.text
+    r = client.post("/api/v1/replan", json={"queue_id": "lyon_voice", "now": "2026-11-27T11:00:00"}, headers=h)
+    assert r.status_code == 422 and "timezone" in r.text

@@ -178,7 +178,7 @@ def test_us_bank_weekdays_only_series():
     week = pd.date_range(origin, periods=7 * 96, freq="15min")
     f = m.predict(week)
     local = week.tz_convert(tz)
-    assert f[local.weekday >= 5].sum() == 0
+    assert f[local.day_of_week >= 5].sum() == 0
     test = s[(s.index >= origin) & (s.index < origin + pd.Timedelta(days=7))]
     a = test.to_numpy()
     naive = train.reindex(test.index - pd.Timedelta(days=7)).fillna(0).to_numpy()

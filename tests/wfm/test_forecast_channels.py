@@ -37,7 +37,7 @@ TZ = "Europe/Paris"
 def history(first: date, days: int, rng) -> pd.DataFrame:
     idx = intervals(first, first + pd.Timedelta(days=days).to_pytimedelta(), TZ, 60)
     local = idx.tz_convert(TZ)
-    open_ = (local.hour >= 9) & (local.hour < 18) & (local.dayofweek < 5)
+    open_ = (local.hour >= 9) & (local.hour < 18) & (local.day_of_week < 5)
     idx, local = idx[open_], local[open_]
     attempts = np.full(len(idx), 400.0)
     rate = np.where(local.hour < 12, 0.15, np.where(local.hour >= 16, 0.45, 0.30))  # evenings connect more
@@ -59,7 +59,7 @@ def test_outbound_connect_rate_by_time_of_day_drives_the_requirement():
                      cfg.scheduling, (0.95, 1.15))
     fc = forecast_queue(plan)["forecast"]
     local = pd.DatetimeIndex(fc["interval_start"]).tz_convert(TZ)
-    open_ = (local.hour >= 9) & (local.hour < 18) & (local.dayofweek < 5)
+    open_ = (local.hour >= 9) & (local.hour < 18) & (local.day_of_week < 5)
     morning = fc["connect_rate"][open_ & (local.hour < 12)]
     evening = fc["connect_rate"][open_ & (local.hour >= 16)]
     assert morning.mean() == pytest.approx(0.15, abs=0.01) and evening.mean() == pytest.approx(0.45, abs=0.01)

@@ -332,6 +332,26 @@ def read_run_frame(conn: Connection, table: Table, run_id: str, queue_id: str | 
     return _frame(conn, stmt.order_by(table.c.queue_id, table.c.interval_start), ["interval_start"])
 
 
+def read_forecast_covering(conn: Connection, queue_id: str, start: datetime, end: datetime
+                           ) -> tuple[str | None, str | None, pd.DataFrame | None]:
+    """The newest run's forecast of ``queue_id`` over [start, end) — kind ``forecast`` if a run
+    forecast that period ahead, else ``backtest`` (a re-forecast from history before it):
+    ``(run_id, kind, rows)``, or Nones."""
+    f, r = t.forecasts.c, t.pipeline_runs.c
+    for kind in ("forecast", "backtest"):
+        run_id = conn.execute(
+            select(f.run_id).join(t.pipeline_runs, r.id == f.run_id)
+            .where(f.queue_id == queue_id).where(f.kind == kind)
+            .where(f.interval_start >= start).where(f.interval_start < end)
+            .order_by(r.started_at.desc()).limit(1)).scalar()
+        if run_id is not None:
+            rows = _frame(conn, select(t.forecasts).where(f.run_id == run_id).where(f.queue_id == queue_id)
+                          .where(f.kind == kind).where(f.interval_start >= start).where(f.interval_start < end)
+                          .order_by(f.interval_start), ["interval_start"])
+            return run_id, kind, rows
+    return None, None, None
+
+
 def write_shifts(conn: Connection, run_id: str, shifts: pd.DataFrame, activities: pd.DataFrame) -> int:
     """Store shifts (``shift_key, queue_id, agent_id, start, end, paid_seconds``) and their
     activities (``shift_key, start, end, activity``); returns the number of shifts."""
