@@ -42,6 +42,11 @@ class ServiceObjective:
     weight_per_late_contact: float = 1.0
     floor_penalty: float = 1000.0
     day_target: float | None = None
+    day_of_slot: np.ndarray | None = None
+    "the day of each slot for the day budget (default: slot // slots_per_day); DST days have other lengths"
+    available_share: np.ndarray | None = None
+    ("share (0–1) of scheduled agents on contacts per slot, 1 − shrinkage: the curves are then in agents on "
+     "contacts = ⌊scheduled × share⌋ (rounded down, as the requirement's gross-up rounds up)")
 
     def add_to_model(self, m: cp_model.CpModel, cover: list, scale: int) -> list[tuple]:
         """Adds the service variables and constraints; returns objective (var, coef) terms."""
@@ -51,20 +56,29 @@ class ServiceObjective:
                 continue
             F = np.round(np.asarray(f) * CENTI).astype(np.int64)
             lo = int(min(self.floor_agents[t], len(F) - 2))
+            agents = cover[t]
+            if self.available_share is not None:  # agents on contacts: an integer ≤ scheduled × share
+                share = int(round(float(self.available_share[t]) * 1000))
+                agents = m.new_int_var(0, len(F) - 1, f"net_{t}")
+                m.add(1000 * agents <= share * cover[t])
             late = m.new_int_var(0, 10**12, f"late_{t}")
             for n in range(lo, len(F) - 1):
                 slope = int(F[n + 1] - F[n])
-                m.add(late - slope * cover[t] >= int(F[n] - slope * n))
-            late_by_day.setdefault(t // self.slots_per_day, []).append(late)
+                m.add(late - slope * agents >= int(F[n] - slope * n))
+            day = int(self.day_of_slot[t]) if self.day_of_slot is not None else t // self.slots_per_day
+            late_by_day.setdefault(day, []).append(late)
             terms.append((late, round(self.weight_per_late_contact * scale / CENTI)))
             if self.floor_agents[t] > 0:
                 short = m.new_int_var(0, int(self.floor_agents[t]), f"short_{t}")
-                m.add(short >= int(self.floor_agents[t]) - cover[t])
+                m.add(short >= int(self.floor_agents[t]) - agents)
                 terms.append((short, round(self.floor_penalty * scale)))
         if self.day_target is not None:
             for day, lates in late_by_day.items():
-                slots = slice(day * self.slots_per_day, (day + 1) * self.slots_per_day)
-                budget = int((1 - self.day_target) * self.offered[slots].sum() * CENTI)
+                if self.day_of_slot is not None:
+                    offered = self.offered[np.asarray(self.day_of_slot) == day].sum()
+                else:
+                    offered = self.offered[day * self.slots_per_day:(day + 1) * self.slots_per_day].sum()
+                budget = int((1 - self.day_target) * offered * CENTI)
                 excess = m.new_int_var(0, 10**12, f"excess_{day}")
                 m.add(sum(lates) - excess <= budget)
                 terms.append((excess, round(self.floor_penalty * scale / CENTI)))
@@ -113,3 +127,4 @@ def service_objective(volume, aht_seconds, *, interval_minutes: int, slots_per_d
         floors[t] = floor
     return ServiceObjective(vol, curves, floors, slots_per_day, args, weight_per_late_contact, floor_penalty,
                             day_target)
+

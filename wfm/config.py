@@ -97,6 +97,13 @@ class SchedulingRules(_Strict):
     breaks: list[BreakRuleConfig] = Field(default_factory=list)
     "further breaks (e.g. paid 15-min rest breaks; placed on queues whose interval divides them)"
     solver: Literal["cpsat", "greedy"] = "cpsat"
+    objective: Literal["cover", "service"] = "cover"
+    ("cover: weighted |required − scheduled| per interval; service: expected late contacts from the queueing "
+     "model + paid minutes, an interval floor and the day's service-level target (real-time queues with a target)")
+    late_contact_weight: Annotated[float, Field(gt=0)] = 1.0
+    "service objective: cost of one contact answered late or abandoned, in paid-minute units"
+    service_interval_floor: Annotated[float, Field(ge=0, lt=1)] = 0.6
+    "service objective: each interval's service level should not fall below this (1000 per agent short of it)"
     under_weight: Annotated[float, Field(ge=0)] = 3.0
     over_weight: Annotated[float, Field(ge=0)] = 1.0
     paid_minute_weight: Annotated[float, Field(ge=0)] = 0.0

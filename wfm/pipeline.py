@@ -198,16 +198,40 @@ def schedule_queue(plan: QueuePlan, req: pd.DataFrame) -> dict[str, Any]:
                                       activity="lunch")] if rules.lunch_minutes else []
         specs += [scheduling.BreakSpec(b.minutes, b.earliest_offset_minutes, b.latest_offset_minutes,
                                        b.min_shift_minutes, b.paid, b.activity) for b in rules.breaks]
+        service = service_terms(plan, req, local) if rules.objective == "service" else None
+        weights = scheduling.Weights(rules.under_weight, rules.over_weight, 0, 0, rules.paid_minute_weight) \
+            if service is None else scheduling.Weights(0, 0, 0, 0, rules.paid_minute_weight or 1.0)
         shifts, coverage, report = scheduling.design_horizon(
             required, local, q.interval_minutes, shift_lengths_minutes=rules.shift_lengths_minutes,
-            start_step_minutes=rules.start_step_minutes, breaks=specs,
-            weights=scheduling.Weights(rules.under_weight, rules.over_weight, 0, 0, rules.paid_minute_weight),
+            start_step_minutes=rules.start_step_minutes, breaks=specs, service=service,
+            weights=weights,
             options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
                                             rules.deterministic_time),
             open_mask=mask, shifts_per_length=dict(plan.shifts_per_length) or None)
     sdf, acts = scheduling.shifts_frames(shifts, local, q.interval_minutes, q.id)
     return {"shifts": sdf, "activities": acts, "coverage": coverage, "report": report,
             "service_level": scheduled_service_level(req, q, coverage)}
+
+
+def service_terms(plan: QueuePlan, req: pd.DataFrame, local: pd.DatetimeIndex):
+    """The service-aware objective of a real-time queue with a service-level target over its
+    horizon (``[scheduling] objective = "service"``): expected late contacts per interval from
+    the queue's model (Erlang A with a patience, else C), over *scheduled* agents (net =
+    scheduled × (1 − shrinkage)), an interval floor and each local day's SL target; None for
+    deferred and outbound work or queues without an SL target (they keep the cover objective)."""
+    q, rules = plan.queue, plan.rules
+    if str(q.channel) in ("email", "back_office", "outbound") or q.targets.service_level is None:
+        return None
+    vol = np.nan_to_num(req["volume"].to_numpy(float))
+    obj = scheduling.service_objective(
+        vol, np.where(vol > 0, req["aht_seconds"].to_numpy(float), 1.0), interval_minutes=q.interval_minutes,
+        slots_per_day=len(vol), sl_threshold_seconds=q.targets.service_level_threshold_seconds or 0.0,
+        model="erlang_a" if q.patience_seconds is not None else "erlang_c", patience_seconds=q.patience_seconds,
+        concurrency=float(q.concurrency), interval_floor=rules.service_interval_floor,
+        day_target=q.targets.service_level, weight_per_late_contact=rules.late_contact_weight)
+    obj.day_of_slot = np.unique(np.asarray(local.date), return_inverse=True)[1]
+    obj.available_share = 1.0 - np.nan_to_num(req["shrinkage"].to_numpy(float))
+    return obj
 
 
 def scheduled_service_level(req: pd.DataFrame, queue: Queue, scheduled: np.ndarray) -> np.ndarray:
@@ -539,8 +563,12 @@ def run_pipeline(engine: Engine, config: CentreConfig, *, start: date | None = N
                               "requirements": "Erlang A where the queue gives a patience (SL and abandon rate on "
                                               "offered), else Erlang C; gross = net/(1-shrinkage) rounded up",
                               "schedule": ("greedy shift cover" if rules.solver == "greedy" else
-                                           "CP-SAT shift design with breaks over the horizon (under/over-staffing "
-                                           "weights from [scheduling])") + "; agents given shifts by contract rules",
+                                           "CP-SAT shift design with breaks over the horizon ("
+                                           + ("service objective: expected late contacts from the queueing model + "
+                                              "paid minutes, interval floor, daily SL target"
+                                              if rules.objective == "service" else
+                                              "under/over-staffing weights from [scheduling]") + ")")
+                                          + "; agents given shifts by contract rules",
                               "metrics": "schedule realisation (COPC forms a and b) vs the requirement of actuals"}}
         with engine.begin() as conn:
             repo.sync_config(conn, config)
