@@ -596,18 +596,26 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
             answer = cached["desk"].poll(at, queue_id)
         return JSONResponse(_clean([answer])[0])  # plain JSON types already: no re-encoding
 
-    @app.post("/api/v1/what-if", dependencies=[planner])
-    def what_if(body: WhatIfRequest) -> dict[str, Any]:
-        """Requirements and predicted service per interval after changing volume, AHT, shrinkage,
-        targets or patience of a stored forecast — computed as the pipeline does, stored nowhere."""
+    def config_and_queue(queue_id: str, in_path: bool = False):
+        """The centre configuration and one of its queues: 409 when the configuration cannot be
+        read, 404 (path) or 422 naming the field (body) for an unknown queue."""
         try:
             cfg = config_of()
         except Exception as exc:  # noqa: BLE001
             raise HTTPException(409, f"cannot compute: {exc}")
-        queue = next((q for q in cfg.queues if q.id == body.queue_id), None)
+        queue = next((q for q in cfg.queues if q.id == queue_id), None)
+        if queue is None and in_path:
+            raise HTTPException(404, f"unknown queue {queue_id!r}")
         if queue is None:
-            raise HTTPException(422, [{"loc": ["body", "queue_id"], "msg": f"unknown queue {body.queue_id!r}; "
+            raise HTTPException(422, [{"loc": ["body", "queue_id"], "msg": f"unknown queue {queue_id!r}; "
                                        f"configured: {[q.id for q in cfg.queues]}", "type": "value_error"}])
+        return cfg, queue
+
+    @app.post("/api/v1/what-if", dependencies=[planner])
+    def what_if(body: WhatIfRequest) -> dict[str, Any]:
+        """Requirements and predicted service per interval after changing volume, AHT, shrinkage,
+        targets or patience of a stored forecast — computed as the pipeline does, stored nowhere."""
+        cfg, queue = config_and_queue(body.queue_id)
         with engine.connect() as conn:
             run_id = body.run_id or repo.latest_run_of(conn, t.forecasts, queue.id)
             base = repo.read_run_frame(conn, t.forecasts, run_id, queue.id, kind="forecast") if run_id else None
@@ -645,13 +653,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         queue's stored interval history: the calendar by the day-type model, the weekly level by
         statsmodels ETS (see ``forecasting.weekly_totals``). Workload hours = contacts × the
         volume-weighted AHT of the last 8 weeks ÷ 3600."""
-        try:
-            cfg = config_of()
-        except Exception as exc:  # noqa: BLE001
-            raise HTTPException(409, f"cannot compute: {exc}")
-        queue = next((q for q in cfg.queues if q.id == queue_id), None)
-        if queue is None:
-            raise HTTPException(404, f"unknown queue {queue_id!r}")
+        cfg, queue = config_and_queue(queue_id, in_path=True)
         with engine.connect() as conn:
             hist = repo.read_actuals(conn, queue.id)
         if hist.empty:
@@ -686,14 +688,7 @@ def create_app(database_url: str | None = None, *, config: CentreConfig | str | 
         time off) from the day's latest schedule, the plan's forecast of the day (its newest
         forecast, else the newest backtest re-forecast), and the actuals before ``now``:
         ``realtime.replan_rest_of_day``. Stored nowhere."""
-        try:
-            cfg = config_of()
-        except Exception as exc:  # noqa: BLE001
-            raise HTTPException(409, f"cannot compute: {exc}")
-        queue = next((q for q in cfg.queues if q.id == body.queue_id), None)
-        if queue is None:
-            raise HTTPException(422, [{"loc": ["body", "queue_id"], "msg": f"unknown queue {body.queue_id!r}; "
-                                       f"configured: {[q.id for q in cfg.queues]}", "type": "value_error"}])
+        cfg, queue = config_and_queue(body.queue_id)
         tz = cfg.queue_timezone(queue.id)
         now = pd.Timestamp(body.now).tz_convert(tz)
         day = now.normalize()
