@@ -435,11 +435,14 @@ def _break_lists(solver: cp_model.CpSolver, parts: list, rules: list[BreakRule],
 
 
 def solve(instance: Instance, options: SolveOptions = SolveOptions(),
-          service: ServiceObjective | None = None, length_caps: dict[int, int] | None = None) -> Schedule:
+          service: ServiceObjective | None = None, length_caps: dict[int, int] | None = None,
+          option_caps: list[tuple[set[tuple[int, int, int]], int]] | None = None) -> Schedule:
     """The best schedule CP-SAT finds for ``instance`` within ``options``: anonymous shift
     counts without agent rules, named agents (``a1``, ``a2``, …) from tours with them.
     ``length_caps``: at most this many shifts of a length (intervals) over the horizon (e.g.
-    what the roster's contracts can staff)."""
+    what the roster's contracts can staff); ``option_caps``: at most ``cap`` shifts among the
+    (day, start, length) options of each set (e.g. what the agents whose contracts allow those
+    starts and lengths can work on a day)."""
     t0 = time.perf_counter()
     mod = _Model(instance, service)
     tours = instance.agent_rules is not None
@@ -452,6 +455,10 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(),
         of_length = [x for (d, k), x in mod.x.items() if mod.options[k].length == length]
         if of_length:
             mod.m.add(sum(of_length) <= int(cap))
+    for keys, cap in option_caps or ():
+        among = [x for (d, k), x in mod.x.items() if (d, mod.options[k].start, mod.options[k].length) in keys]
+        if among:
+            mod.m.add(sum(among) <= int(cap))
     scale = mod.build_objective()
     # The LP relaxation (HiGHS) gives a bound and, rounded, a first solution. CP-SAT first
     # searches the LP's neighbourhood (every count between its LP value's floor and ceiling;

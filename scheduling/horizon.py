@@ -34,6 +34,52 @@ class BreakSpec:
     activity: str = "break"
 
 
+@dataclass(frozen=True)
+class ContractGroup:
+    """Agents of one contract who can work a queue: how many, how many are available on each
+    weekday (Mon…Sun, fixed days off removed), the shift lengths (minutes) and the local start
+    window (minutes after midnight) their contract allows, and their most days per week."""
+
+    agents: int
+    available_by_weekday: tuple[int, ...]
+    lengths_minutes: tuple[int, ...]
+    earliest_start_minute: int
+    latest_start_minute: int
+    days_per_week: int
+
+
+def contract_caps(inst: Instance, index: pd.DatetimeIndex, interval_minutes: int, groups: list[ContractGroup]
+                  ) -> list[tuple[set[tuple[int, int, int]], int]]:
+    """Hall's condition for giving each designed shift to an agent whose contract allows it,
+    agents being alike within a contract: for every set K of contracts and every local day, the
+    shifts starting that day that only contracts of K allow number at most the agents of K
+    available that day; over the horizon, at most their days per week × weeks. Shifts no
+    contract allows get cap 0. (Upper bounds: rest rules and agents shared with other queues
+    can still leave a shift open.)"""
+    from itertools import combinations
+
+    local = pd.DatetimeIndex(index)
+    minute = np.asarray(local.hour * 60 + local.minute)
+    day = np.asarray(local.date)
+    weeks = max(1, -(-len(set(day)) // 7))
+    compat = {(0, s, L): frozenset(i for i, g in enumerate(groups)
+                                   if L * interval_minutes in g.lengths_minutes
+                                   and g.earliest_start_minute <= minute[s] <= g.latest_start_minute)
+              for s, L, _ in inst.shift_options()}
+    caps = [({k for k, allowed in compat.items() if not allowed}, 0)]
+    for r in range(1, len(groups) + 1):
+        for K in combinations(range(len(groups)), r):
+            inside = {k for k, allowed in compat.items() if allowed and allowed <= set(K)}
+            if not inside:
+                continue
+            caps.append((inside, sum(groups[i].agents * groups[i].days_per_week * weeks for i in K)))
+            for d in sorted(set(day)):
+                on_day = {k for k in inside if day[k[1]] == d}
+                if on_day:
+                    caps.append((on_day, sum(groups[i].available_by_weekday[d.weekday()] for i in K)))
+    return caps
+
+
 def break_rules(specs: list[BreakSpec], interval_minutes: int) -> tuple[list[BreakRule], list[str]]:
     """Break rules in intervals; breaks that are not whole intervals cannot be placed on the
     grid and are skipped with a note."""
@@ -82,20 +128,25 @@ def horizon_instance(required: np.ndarray, index: pd.DatetimeIndex, interval_min
 def design_horizon(required: np.ndarray, index: pd.DatetimeIndex, interval_minutes: int, *,
                    shift_lengths_minutes: list[int], start_step_minutes: int, breaks: list[BreakSpec],
                    weights: Weights, options: SolveOptions, open_mask: np.ndarray | None = None,
-                   shifts_per_length: dict[int, int] | None = None, service: Any = None
+                   shifts_per_length: dict[int, int] | None = None, service: Any = None,
+                   contract_groups: list[ContractGroup] | None = None
                    ) -> tuple[list[PlannedShift], np.ndarray, dict[str, Any]]:
     """CP-SAT shifts with breaks for one queue horizon: the planned shifts (positions in
     ``index``), the coverage (agents working, breaks excluded) and a report (status,
     objective, bound, slots short, notes). ``shifts_per_length``: shift length (minutes) →
     the most shifts of that length the roster can staff over the horizon; ``service``: a
-    :class:`scheduling.ServiceObjective` over the horizon's slots (scheduled agents)."""
+    :class:`scheduling.ServiceObjective` over the horizon's slots (scheduled agents);
+    ``contract_groups``: the agents who can work the queue by contract, so that each local day
+    holds no more shifts of a start and length than agents whose contracts allow them (see
+    :func:`contract_caps`)."""
     inst, notes = horizon_instance(required, index, interval_minutes, shift_lengths_minutes=shift_lengths_minutes,
                                    start_step_minutes=start_step_minutes, breaks=breaks, weights=weights,
                                    open_mask=open_mask)
     if not inst.shift_types:
         return [], np.zeros(len(index), np.int64), {"status": "closed", "notes": notes}
     caps = {round(m / interval_minutes): n for m, n in (shifts_per_length or {}).items()}
-    sched = solve(inst, options, service=service, length_caps=caps)
+    option_caps = contract_caps(inst, index, interval_minutes, contract_groups) if contract_groups else None
+    sched = solve(inst, options, service=service, length_caps=caps, option_caps=option_caps)
     planned = []
     for s in sched.shifts:
         t = inst.shift_type_of(s.start, s.length)

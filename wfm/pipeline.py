@@ -62,6 +62,8 @@ class QueuePlan:
     "day types (holiday, holiday_eve, half_day, event…) the volume model learns and forecasts"
     day_type_factors: tuple[tuple[str, float], ...] = ()
     "the planner's factors for day types without history"
+    contract_groups: tuple = ()
+    "scheduling.ContractGroup per contract of the agents skilled for the queue (caps of the shift design)"
     "shift length (minutes) -> most shifts of it the queue's rostered agents can work in the horizon"
 
     @property
@@ -207,7 +209,8 @@ def schedule_queue(plan: QueuePlan, req: pd.DataFrame) -> dict[str, Any]:
             weights=weights,
             options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
                                             rules.deterministic_time),
-            open_mask=mask, shifts_per_length=dict(plan.shifts_per_length) or None)
+            open_mask=mask, shifts_per_length=dict(plan.shifts_per_length) or None,
+            contract_groups=list(plan.contract_groups) or None)
     sdf, acts = scheduling.shifts_frames(shifts, local, q.interval_minutes, q.id)
     return {"shifts": sdf, "activities": acts, "coverage": coverage, "report": report,
             "service_level": scheduled_service_level(req, q, coverage)}
@@ -491,7 +494,7 @@ def _tasks(engine: Engine, config: CentreConfig, run_id: str, start: date, horiz
                          config.scheduling, tuple(config.pipeline.realisation_band),
                          _roster_capacity(config, roster, q.id, horizon_days),
                          tuple(site.day_types(hist_start, start + timedelta(days=horizon_days + 1)).items()),
-                         tuple(sorted(site.day_type_factors.items())))
+                         tuple(sorted(site.day_type_factors.items())), _contract_groups(config, roster, q.id))
         tasks[q.id] = QueueTask(url, run_id, plan, pd.Timestamp(hist_start, tz=tz).tz_convert("UTC").to_pydatetime(),
                                 events_from, tuple(a for a, p in primary.items() if p == q.id), smap, available)
     return tasks
@@ -510,6 +513,35 @@ def _roster_capacity(config: CentreConfig, roster: pd.DataFrame, queue_id: str, 
     weeks = -(-days // 7)
     return tuple((m, sum(c.days_per_week_max * weeks for c in skilled if m in c.shift_lengths_minutes))
                  for m in config.scheduling.shift_lengths_minutes)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _contract_groups(config: CentreConfig, roster: pd.DataFrame, queue_id: str) -> tuple:
+    """Per contract, the agents skilled for the queue as a :class:`scheduling.ContractGroup`
+    (available per weekday without their fixed days off, lengths, start window, days per
+    week); an agent skilled for k queues counts 1/k here (rounded up per contract), so shared
+    agents are not promised to every queue at once. Empty without a roster."""
+    contracts = {c.id: c for c in config.contracts}
+    counts: dict[str, np.ndarray] = {}
+    agents: dict[str, float] = {}
+    for c, skills, off in zip(roster.get("contract_id", []), roster.get("skills", []), roster.get("days_off", [])):
+        if c not in contracts or queue_id not in list(skills):
+            continue
+        share = 1.0 / len(list(skills))  # an agent of k queues counts 1/k for each
+        off = {str(x).lower()[:3] for x in (off or [])}
+        counts[c] = counts.get(c, np.zeros(7)) + share * np.array([wd not in off for wd in WEEKDAYS], float)
+        agents[c] = agents.get(c, 0.0) + share
+
+    def minute(hhmm: str) -> int:
+        h, m = hhmm.split(":")
+        return int(h) * 60 + int(m)
+
+    return tuple(scheduling.ContractGroup(int(np.ceil(agents[c] - 1e-9)), tuple(int(np.ceil(x - 1e-9)) for x in row),
+                                          tuple(contracts[c].shift_lengths_minutes),
+                                          minute(contracts[c].earliest_start), minute(contracts[c].latest_start),
+                                          contracts[c].days_per_week_max) for c, row in sorted(counts.items()))
 
 
 def config_fingerprint(config: CentreConfig) -> str:

@@ -66,3 +66,39 @@ def test_fifteen_minute_rest_breaks_only_where_the_grid_can_hold_them():
                                      breaks=(LUNCH, rest), iv=30)
     assert all([b[2] for b in s.breaks] == ["lunch"] for s in shifts30)
     assert any("15-min break is not a whole number of 30-min intervals" in n for n in rep30["notes"])
+
+
+def test_contract_caps_keep_every_designed_shift_staffable():
+    """Evening demand: full-timers (8 h, start 07:00–12:00, 6 a day) and part-timers (4 h, any
+    start, 5 a day, none on Wednesday). Without caps the design uses late 8-h shifts no contract
+    allows; with them every shift fits a contract, and no day asks more of a contract set than
+    it has agents (Hall's condition, checked by brute force here)."""
+    groups = [scheduling.ContractGroup(6, (6,) * 7, (480,), 7 * 60, 12 * 60, 5),
+              scheduling.ContractGroup(5, (5, 5, 0, 5, 5, 5, 5), (240,), 0, 23 * 60 + 59, 5)]
+    idx = intervals(date(2026, 1, 5), date(2026, 1, 8), TZ, 30)
+    local = idx.tz_convert(TZ)
+    mask = open_mask(idx, {"default": "08:00-22:00"}, 30)
+    req = np.where(mask, [8 if t.hour >= 15 else 3 for t in local], 0).astype(float)
+
+    def design(caps):
+        return scheduling.design_horizon(req, local, 30, shift_lengths_minutes=[240, 480], start_step_minutes=30,
+                                         breaks=[], weights=scheduling.Weights(3, 1), options=OPTS, open_mask=mask,
+                                         contract_groups=groups if caps else None)
+
+    def allowed(s):
+        minute, minutes = local[s.start].hour * 60 + local[s.start].minute, (s.end - s.start) * 30
+        return {i for i, g in enumerate(groups) if minutes in g.lengths_minutes
+                and g.earliest_start_minute <= minute <= g.latest_start_minute}
+
+    free, _, _ = design(False)
+    assert any(not allowed(s) for s in free)  # the uncapped design asks for shifts nobody can work
+    capped, cov, rep = design(True)
+    assert rep["status"] in ("optimal", "feasible") and capped
+    assert all(allowed(s) for s in capped)
+    for d in sorted(set(local.date)):
+        day_shifts = [allowed(s) for s in capped if local[s.start].date() == d]
+        for K in ({0}, {1}, {0, 1}):
+            need = sum(1 for a in day_shifts if a <= K)
+            assert need <= sum(groups[i].available_by_weekday[d.weekday()] for i in K)
+    wed = [s for s in capped if local[s.start].date() == date(2026, 1, 7)]
+    assert all(allowed(s) == {0} for s in wed)  # no part-timer on Wednesday
