@@ -121,13 +121,7 @@ class DayTypeModel:
         totals = f.groupby("day")["y"].sum()
         steps = np.diff(np.sort(f["minute"].unique()))
         self.step_minutes_ = int(np.min(steps)) if len(steps) else 60
-        self.open_weekdays_ = sorted({d.weekday() for d, v in totals.items() if v > 0 and d not in self.special})
-        labels = day_labels(totals.index, self.special, self.open_weekdays_, month_effects=self.month_effects)
-        self.outliers_: list[date] = []
-        self.outlier_reasons_: dict[date, str] = {}
-        self.month_order_ = MONTH_ORDER if self.monthly_cycle is True else int(self.monthly_cycle)
-        self._fit_totals(totals, labels)
-        totals, labels = self._clean_totals(totals, labels)
+        totals, labels = self._fit_daily_part(totals)
         self._fit_shapes(f[~f["day"].isin(set(self.outliers_))], totals, labels)
         self.closed_labels_ = self._closed_labels(totals)
         return self
@@ -139,15 +133,21 @@ class DayTypeModel:
         if totals.empty:
             raise ValueError("daily totals are empty: nothing to forecast from")
         self.step_minutes_ = 24 * 60
-        self.open_weekdays_ = sorted({d.weekday() for d, v in totals.items() if v > 0 and d not in self.special})
-        labels = day_labels(totals.index, self.special, self.open_weekdays_, month_effects=self.month_effects)
-        self.outliers_, self.outlier_reasons_ = [], {}
-        self.month_order_ = MONTH_ORDER if self.monthly_cycle is True else int(self.monthly_cycle)
-        self._fit_totals(totals, labels)
-        self._clean_totals(totals, labels)
+        self._fit_daily_part(totals)
         self.own_shapes_: set[str] = set()
         self.closed_labels_ = self._closed_labels(totals)
         return self
+
+    def _fit_daily_part(self, totals: pd.Series) -> tuple[pd.Series, dict]:
+        """Open weekdays, day labels, daily-total model, cleaning and refit; returns the
+        cleaned totals and their labels."""
+        self.open_weekdays_ = sorted({d.weekday() for d, v in totals.items() if v > 0 and d not in self.special})
+        labels = day_labels(totals.index, self.special, self.open_weekdays_, month_effects=self.month_effects)
+        self.outliers_: list[date] = []
+        self.outlier_reasons_: dict[date, str] = {}
+        self.month_order_ = MONTH_ORDER if self.monthly_cycle is True else int(self.monthly_cycle)
+        self._fit_totals(totals, labels)
+        return self._clean_totals(totals, labels)
 
     def _clean_totals(self, totals: pd.Series, labels) -> tuple[pd.Series, dict]:
         if self.outlier_z is None:
