@@ -62,7 +62,7 @@ def weekly_totals(history: pd.Series, *, timezone: str, weeks: int = 78,
     model = DayTypeModel(timezone, special_days, prior_factors=prior_factors).fit_daily(daily)
     # calendar factor of every day (level 0 on log scale): past for deseasonalising, future for totals
     future_days = [end + timedelta(days=i) for i in range(7 * weeks)]
-    cal = model._day_plan(days + future_days)["total"] / np.exp(model.level_)
+    cal = model.daily_totals(days + future_days) / np.exp(model.level_)
     past = pd.DataFrame({"y": daily.to_numpy(), "cal": cal.reindex(days).to_numpy(),
                          "week": [_week_start(d) for d in days]}).groupby("week").sum()
     usable = past[(past["cal"] > 0) & (past["y"] > 0)]

@@ -436,13 +436,12 @@ def _break_lists(solver: cp_model.CpSolver, parts: list, rules: list[BreakRule],
 
 
 def solve(instance: Instance, options: SolveOptions = SolveOptions(),
-          service: ServiceObjective | None = None, length_caps: dict[int, int] | None = None,
+          service: ServiceObjective | None = None,
           option_caps: list[tuple[set[tuple[int, int, int]], int]] | None = None,
           hint: dict[tuple[int, int, int], int] | None = None) -> Schedule:
     """The best schedule CP-SAT finds for ``instance`` within ``options``: anonymous shift
     counts without agent rules, named agents (``a1``, ``a2``, …) from tours with them.
-    ``length_caps``: at most this many shifts of a length (intervals) over the horizon (e.g.
-    what the roster's contracts can staff); ``option_caps``: at most ``cap`` shifts among the
+    ``option_caps``: at most ``cap`` shifts among the
     (day, start, length) options of each set (e.g. what the agents whose contracts allow those
     starts and lengths can work on a day); ``hint``: a starting schedule, {(day, start,
     length): count}.
@@ -462,11 +461,11 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(),
         half = dataclasses.replace(options, time_limit_seconds=options.time_limit_seconds / 2,
                                    deterministic_time=None if options.deterministic_time is None
                                    else options.deterministic_time / 2)
-        warm = solve(first, half, length_caps=length_caps, option_caps=option_caps, hint={})
+        warm = solve(first, half, option_caps=option_caps, hint={})
         rest = dataclasses.replace(options, time_limit_seconds=max(0.5, options.time_limit_seconds
                                                                    - (time.perf_counter() - t0)),
                                    deterministic_time=half.deterministic_time)
-        sched = solve(instance, rest, length_caps=length_caps, option_caps=option_caps,
+        sched = solve(instance, rest, option_caps=option_caps,
                       hint={(x.day, x.start, x.length): x.count for x in warm.shifts})
         sched.solve_seconds = time.perf_counter() - t0
         sched.notes.append(f"two phases: a close cover first (deviations ×{k:g}), then the real objective "
@@ -479,10 +478,6 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(),
         mod.notes.append("tours keep one shift type and length per agent for the week")
     else:
         mod.build_shifts()
-    for length, cap in (length_caps or {}).items():
-        of_length = [x for (d, k), x in mod.x.items() if mod.options[k].length == length]
-        if of_length:
-            mod.m.add(sum(of_length) <= int(cap))
     for keys, cap in option_caps or ():
         among = [x for (d, k), x in mod.x.items() if (d, mod.options[k].start, mod.options[k].length) in keys]
         if among:

@@ -128,13 +128,12 @@ def horizon_instance(required: np.ndarray, index: pd.DatetimeIndex, interval_min
 def design_horizon(required: np.ndarray, index: pd.DatetimeIndex, interval_minutes: int, *,
                    shift_lengths_minutes: list[int], start_step_minutes: int, breaks: list[BreakSpec],
                    weights: Weights, options: SolveOptions, open_mask: np.ndarray | None = None,
-                   shifts_per_length: dict[int, int] | None = None, service: Any = None,
+                   service: Any = None,
                    contract_groups: list[ContractGroup] | None = None
                    ) -> tuple[list[PlannedShift], np.ndarray, dict[str, Any]]:
     """CP-SAT shifts with breaks for one queue horizon: the planned shifts (positions in
     ``index``), the coverage (agents working, breaks excluded) and a report (status,
-    objective, bound, slots short, notes). ``shifts_per_length``: shift length (minutes) →
-    the most shifts of that length the roster can staff over the horizon; ``service``: a
+    objective, bound, slots short, notes). ``service``: a
     :class:`scheduling.ServiceObjective` over the horizon's slots (scheduled agents);
     ``contract_groups``: the agents who can work the queue by contract, so that each local day
     holds no more shifts of a start and length than agents whose contracts allow them (see
@@ -144,9 +143,8 @@ def design_horizon(required: np.ndarray, index: pd.DatetimeIndex, interval_minut
                                    open_mask=open_mask)
     if not inst.shift_types:
         return [], np.zeros(len(index), np.int64), {"status": "closed", "notes": notes}
-    caps = {round(m / interval_minutes): n for m, n in (shifts_per_length or {}).items()}
     option_caps = contract_caps(inst, index, interval_minutes, contract_groups) if contract_groups else None
-    sched = solve(inst, options, service=service, length_caps=caps, option_caps=option_caps)
+    sched = solve(inst, options, service=service, option_caps=option_caps)
     planned = []
     for s in sched.shifts:
         t = inst.shift_type_of(s.start, s.length)

@@ -57,14 +57,12 @@ class QueuePlan:
     backtest_days: int
     rules: SchedulingRules
     band: tuple[float, float]
-    shifts_per_length: tuple[tuple[int, int], ...] = ()
     special_days: tuple[tuple[date, str], ...] = ()
     "day types (holiday, holiday_eve, half_day, event…) the volume model learns and forecasts"
     day_type_factors: tuple[tuple[str, float], ...] = ()
     "the planner's factors for day types without history"
     contract_groups: tuple = ()
     "scheduling.ContractGroup per contract of the agents skilled for the queue (caps of the shift design)"
-    "shift length (minutes) -> most shifts of it the queue's rostered agents can work in the horizon"
 
     @property
     def grid(self) -> str:
@@ -209,7 +207,7 @@ def schedule_queue(plan: QueuePlan, req: pd.DataFrame) -> dict[str, Any]:
             weights=weights,
             options=scheduling.SolveOptions(rules.time_limit_seconds, rules.workers, rules.seed,
                                             rules.deterministic_time),
-            open_mask=mask, shifts_per_length=dict(plan.shifts_per_length) or None,
+            open_mask=mask,
             contract_groups=list(plan.contract_groups) or None)
     sdf, acts = scheduling.shifts_frames(shifts, local, q.interval_minutes, q.id)
     return {"shifts": sdf, "activities": acts, "coverage": coverage, "report": report,
@@ -492,27 +490,11 @@ def _tasks(engine: Engine, config: CentreConfig, run_id: str, start: date, horiz
         hol = tuple(sorted(site.holiday_dates(hist_start, start + timedelta(days=horizon_days))))
         plan = QueuePlan(q, tz, start, horizon_days, pd.DataFrame(), hol, config.pipeline.backtest_days,
                          config.scheduling, tuple(config.pipeline.realisation_band),
-                         _roster_capacity(config, roster, q.id, horizon_days),
                          tuple(site.day_types(hist_start, start + timedelta(days=horizon_days + 1)).items()),
                          tuple(sorted(site.day_type_factors.items())), _contract_groups(config, roster, q.id))
         tasks[q.id] = QueueTask(url, run_id, plan, pd.Timestamp(hist_start, tz=tz).tz_convert("UTC").to_pydatetime(),
                                 events_from, tuple(a for a, p in primary.items() if p == q.id), smap, available)
     return tasks
-
-
-def _roster_capacity(config: CentreConfig, roster: pd.DataFrame, queue_id: str, days: int
-                     ) -> tuple[tuple[int, int], ...]:
-    """Per allowed shift length (minutes), the most shifts of it the agents skilled for the
-    queue can work over ``days`` (days per week × weeks; agents shared between queues are
-    counted for each, so this is an upper bound). Empty without a roster."""
-    contracts = {c.id: c for c in config.contracts}
-    skilled = [contracts[c] for c, skills in zip(roster.get("contract_id", []), roster.get("skills", []))
-               if c in contracts and queue_id in list(skills)]
-    if not skilled:
-        return ()
-    weeks = -(-days // 7)
-    return tuple((m, sum(c.days_per_week_max * weeks for c in skilled if m in c.shift_lengths_minutes))
-                 for m in config.scheduling.shift_lengths_minutes)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

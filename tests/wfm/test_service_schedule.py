@@ -6,7 +6,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import capacity
 from wfm.config import parse_config
